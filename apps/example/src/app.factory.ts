@@ -1,0 +1,54 @@
+import { HttpAdapterHost, NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SchemaMigrator, TenancyErrorFilter, TenancyService, TenantRegistry } from 'nestjs-tenancy';
+import { type ExampleAppOptions, AppModule } from './app.module.js';
+import { DatabaseErrorFilter } from './database-error.filter.js';
+import type { LogLevel } from '@nestjs/common';
+
+/** Options of {@link createExampleApp}. */
+export interface CreateExampleAppOptions extends ExampleAppOptions {
+  /** Seed the demo tenants `acme` and `globex` when there are no tenants. @default true */
+  seed?: boolean;
+  logger?: LogLevel[] | false;
+}
+
+/** Demo tenants seeded on an empty registry. */
+export const DEMO_TENANTS = [
+  { schema: 'acme', name: 'Acme Corporation', domains: ['acme.localhost'] },
+  { schema: 'globex', name: 'Globex Corporation', domains: ['globex.localhost'] },
+];
+
+/**
+ * Builds the example app, applies the shared migrations and every tenant's pending migrations,
+ * and seeds the demo tenants when there are none. The app is initialised but not listening.
+ */
+export async function createExampleApp(options: CreateExampleAppOptions): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), new FastifyAdapter(), {
+    logger: options.logger ?? ['log', 'warn', 'error'],
+  });
+  const adapterHost = app.get(HttpAdapterHost);
+  app.useGlobalFilters(new DatabaseErrorFilter(adapterHost), new TenancyErrorFilter(adapterHost));
+  await app.init();
+
+  const migrator = app.get(SchemaMigrator);
+  const tenancy = app.get(TenancyService);
+  await migrator.migrateShared();
+  const tenants = await tenancy.listTenants();
+  const results = await migrator.migrateTenants(tenants.map((tenant) => tenant.schema));
+  const failed = results.filter((result) => result.status === 'failed');
+  if (failed.length > 0) {
+    throw new Error(`Tenant migrations failed: ${failed.map((result) => `${result.schema}: ${result.error}`).join('; ')}`);
+  }
+  if (options.seed !== false && tenants.length === 0) {
+    for (const demo of DEMO_TENANTS) {
+      await tenancy.createTenant(demo);
+      await tenancy.run(demo.schema, async (em) => {
+        const { Project } = await import('./entities/project.entity.js');
+        em.create(Project, { name: `${demo.name} website`, description: 'Seeded demo project', createdAt: new Date() });
+        await em.flush();
+      });
+    }
+  }
+  await app.get(TenantRegistry).refreshKnownHosts();
+  return app;
+}

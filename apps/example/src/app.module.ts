@@ -1,0 +1,30 @@
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TenancyModule } from 'nestjs-tenancy';
+import { AppController } from './app.controller.js';
+import { migrations, ormOptions } from './orm.config.js';
+import { ProjectsController } from './projects/projects.controller.js';
+import { ProjectsService } from './projects/projects.service.js';
+
+/** Options of the example app's module. */
+export interface ExampleAppOptions {
+  databaseUrl: string;
+  /** Connection pool size. @default 10 */
+  poolSize?: number;
+}
+
+/** The example SaaS: projects and tasks per tenant, tenants resolved by host. */
+@Module({})
+export class AppModule {
+  static register(options: ExampleAppOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        MikroOrmModule.forRoot(ormOptions(options.databaseUrl, options.poolSize)),
+        TenancyModule.forRoot({ migrations }),
+      ],
+      controllers: [AppController, ProjectsController],
+      providers: [ProjectsService],
+    };
+  }
+}

@@ -1,0 +1,25 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createExampleApp } from './app.factory.js';
+import { resolveDatabase } from './database/database-url.js';
+
+async function bootstrap(): Promise<void> {
+  const logger = new Logger('Example');
+  const database = await resolveDatabase();
+  const app = await createExampleApp({ databaseUrl: database.url });
+  const port = Number(process.env.PORT ?? 3000);
+  await app.listen(port, process.env.HOST ?? '0.0.0.0');
+  logger.log(`Example app on http://localhost:${port} (try: curl -H 'Host: acme.localhost' localhost:${port}/projects)`);
+  const stop = async (): Promise<void> => {
+    logger.log('Shutting down');
+    await app.close();
+    await database.stop();
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+void bootstrap().catch((error: unknown) => {
+  new Logger('Example').error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+});

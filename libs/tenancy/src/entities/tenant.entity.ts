@@ -1,0 +1,36 @@
+import { defineEntity, p } from '@mikro-orm/core';
+
+/** Life cycle of a tenant: `provisioning` while being created, then `active` or `suspended`. */
+export const TENANT_STATUSES = ['active', 'suspended', 'provisioning'] as const;
+
+/** Status of a {@link Tenant}. */
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
+
+/**
+ * The tenant registry row (shared schema, table `tenant`). `schema` is the PostgreSQL schema that
+ * holds the tenant's copy of every tenant entity.
+ */
+export const TenantSchema = defineEntity({
+  name: 'Tenant',
+  tableName: 'tenant',
+  schema: 'public',
+  properties: {
+    id: p.integer().primary(),
+    schema: p.string().length(63).unique(),
+    name: p.string().length(200),
+    status: p.enum(() => TENANT_STATUSES).default('active'),
+    createdAt: p
+      .datetime()
+      .defaultRaw('current_timestamp')
+      .onCreate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .defaultRaw('current_timestamp')
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+});
+
+/** A tenant, as loaded from the registry. */
+export class Tenant extends TenantSchema.class {}
+TenantSchema.setClass(Tenant);

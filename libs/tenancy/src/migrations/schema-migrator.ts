@@ -1,0 +1,258 @@
+import { type EntityManager, MikroORM, type Transaction } from '@mikro-orm/core';
+import { pgArray } from '../schema/pg-array.js';
+import { sqlEntityManager } from '../schema/sql-entity-manager.js';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { quoteIdentifier } from '../schema/schema-name.js';
+import { MigrationError, TenancyConfigError } from '../tenancy.errors.js';
+import { TENANCY_OPTIONS } from '../tenancy.module-definition.js';
+import type { MigrationSetOptions, ResolvedTenancyOptions } from '../tenancy.options.js';
+import { createMigrationOrm, type MigrationSetName } from './migration-orm.factory.js';
+import type { SchemaMigrationResult, SchemaMigrationState } from './migration-result.js';
+import { SetMigrator } from './set-migrator.js';
+
+/** Namespace of the library's advisory locks (first key of the two-key form). */
+const LOCK_NAMESPACE = 74_119_001;
+
+/** Options of a run over one schema. */
+export interface SchemaRunOptions {
+  /** Run inside this transaction (provisioning); otherwise the run opens its own. */
+  em?: EntityManager;
+  /** Only list what would run. */
+  dryRun?: boolean;
+  /** Stop at this migration (inclusive). */
+  to?: string;
+}
+
+/** Options of a run over many tenant schemas. */
+export interface TenantsRunOptions {
+  /** Only these schemas (default: every tenant in the registry). */
+  schemas?: string[];
+  /** Schemas migrated at once. @default the module's `migrationConcurrency` */
+  concurrency?: number;
+  /** Stop starting new schemas after the first failure. */
+  failFast?: boolean;
+  dryRun?: boolean;
+  /** Called after each schema. */
+  onResult?: (result: SchemaMigrationResult) => void;
+}
+
+/**
+ * Runs the shared and tenant migration sets with MikroORM's Migrator. Every schema is migrated
+ * in its own transaction under a PostgreSQL advisory lock on that schema, so two runners never
+ * migrate one schema at once (the second waits, then finds nothing left to do). Runs across
+ * tenants are concurrent with a bound; a failure in one schema is reported and the others go on.
+ */
+@Injectable()
+export class SchemaMigrator implements OnApplicationShutdown {
+  private readonly logger = new Logger(SchemaMigrator.name);
+  private readonly orms = new Map<string, Promise<MikroORM>>();
+
+  constructor(
+    private readonly orm: MikroORM,
+    @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
+  ) {}
+
+  /** The dedicated ORM of a set (created once, with its own small pool). */
+  migrationOrm(set: MigrationSetName, poolSize = this.options.migrationConcurrency + 1): Promise<MikroORM> {
+    const key = `${set}:${poolSize}`;
+    let orm = this.orms.get(key);
+    if (!orm) {
+      orm = createMigrationOrm(this.orm.config.getAll(), {
+        set,
+        migrations: this.setOptions(set),
+        tableName: this.options.migrations.tableName,
+        poolSize,
+      });
+      orm.catch(() => this.orms.delete(key));
+      this.orms.set(key, orm);
+    }
+    return orm;
+  }
+
+  /** Names of every migration of a set, oldest first. */
+  async migrationNames(set: MigrationSetName): Promise<string[]> {
+    const orm = await this.migrationOrm(set);
+    return new SetMigrator(sqlEntityManager(orm.em.fork())).migrationNames();
+  }
+
+  /** Applies the shared set's pending migrations to the shared schema. */
+  migrateShared(options: SchemaRunOptions = {}): Promise<SchemaMigrationResult> {
+    return this.run('shared', this.options.sharedSchema, 'up', options);
+  }
+
+  /** Applies the tenant set's pending migrations to one tenant schema. */
+  migrateTenant(schema: string, options: SchemaRunOptions = {}): Promise<SchemaMigrationResult> {
+    return this.run('tenant', schema, 'up', options);
+  }
+
+  /** Reverts the last migration (or down to `to`, exclusive) of a schema. */
+  revert(set: MigrationSetName, schema: string, options: SchemaRunOptions = {}): Promise<SchemaMigrationResult> {
+    return this.run(set, schema, 'down', options);
+  }
+
+  /** Migrates many tenant schemas with bounded concurrency. Never throws for a schema's failure. */
+  async migrateTenants(schemas: string[], options: TenantsRunOptions = {}): Promise<SchemaMigrationResult[]> {
+    const concurrency = Math.max(1, options.concurrency ?? this.options.migrationConcurrency);
+    const orm = await this.migrationOrm('tenant', concurrency + 1);
+    const states = await this.states('tenant', schemas, orm);
+    const results: SchemaMigrationResult[] = [];
+    let next = 0;
+    let failed = false;
+    const worker = async (): Promise<void> => {
+      while (next < schemas.length && !(failed && options.failFast)) {
+        const schema = schemas[next++];
+        const state = states.get(schema);
+        let result: SchemaMigrationResult;
+        if (state && state.pending.length === 0) {
+          result = { schema, set: 'tenant', status: 'up-to-date', migrations: [], durationMs: 0 };
+        } else {
+          result = await this.run('tenant', schema, 'up', { dryRun: options.dryRun }, orm).catch(
+            (error: unknown): SchemaMigrationResult => ({
+              schema,
+              set: 'tenant',
+              status: 'failed',
+              migrations: [],
+              durationMs: 0,
+              error: errorMessage(error),
+            }),
+          );
+        }
+        failed ||= result.status === 'failed';
+        results.push(result);
+        options.onResult?.(result);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, schemas.length) }, worker));
+    for (const schema of schemas.slice(next)) {
+      const skipped: SchemaMigrationResult = { schema, set: 'tenant', status: 'skipped', migrations: [], durationMs: 0 };
+      results.push(skipped);
+      options.onResult?.(skipped);
+    }
+    return results;
+  }
+
+  /**
+   * Applied and pending migrations of each schema, read in one query across the schemas'
+   * migration tables (a schema without the table has everything pending).
+   */
+  async states(set: MigrationSetName, schemas: string[], orm?: MikroORM): Promise<Map<string, SchemaMigrationState>> {
+    orm ??= await this.migrationOrm(set);
+    const names = await new SetMigrator(sqlEntityManager(orm.em.fork())).migrationNames();
+    const table = this.options.migrations.tableName;
+    const em = sqlEntityManager(orm.em.fork());
+    const applied = new Map<string, string[]>(schemas.map((schema) => [schema, []]));
+    const existing = await em.execute<{ table_schema: string }[]>(
+      'select table_schema from information_schema.tables where table_name = ? and table_schema = any(?::text[])',
+      [table, pgArray(schemas)],
+    );
+    const withTable = existing.map((row) => row.table_schema);
+    for (let i = 0; i < withTable.length; i += 500) {
+      const chunk = withTable.slice(i, i + 500);
+      const sql = chunk
+        .map((schema) => `select ${quoteLiteral(schema)} as schema, id, name from ${quoteIdentifier(schema)}.${quoteIdentifier(table)}`)
+        .join(' union all ');
+      const rows = await em.execute<{ schema: string; id: number; name: string }[]>(`${sql} order by id`);
+      for (const row of rows) {
+        applied.get(row.schema)?.push(row.name.replace(/\.[jt]s$/, ''));
+      }
+    }
+    const result = new Map<string, SchemaMigrationState>();
+    for (const schema of schemas) {
+      const done = applied.get(schema) ?? [];
+      const doneSet = new Set(done);
+      result.set(schema, { schema, set, applied: done, pending: names.filter((name) => !doneSet.has(name)) });
+    }
+    return result;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const orms = [...this.orms.values()];
+    this.orms.clear();
+    await Promise.all(orms.map(async (orm) => (await orm.catch(() => undefined))?.close()));
+  }
+
+  private setOptions(set: MigrationSetName): MigrationSetOptions {
+    const options = this.options.migrations[set];
+    if (!options) {
+      throw new TenancyConfigError(
+        `No ${set} migration set is configured: pass migrations.${set} ({ path } or { migrationsList }) to TenancyModule.forRoot().`,
+      );
+    }
+    return options;
+  }
+
+  private async run(
+    set: MigrationSetName,
+    schema: string,
+    direction: 'up' | 'down',
+    options: SchemaRunOptions,
+    orm?: MikroORM,
+  ): Promise<SchemaMigrationResult> {
+    const started = performance.now();
+    const body = async (em: EntityManager): Promise<SchemaMigrationResult> => {
+      const waitedForLock = await this.lock(em, schema);
+      const migrator = new SetMigrator(sqlEntityManager(em));
+      const transaction = em.getTransactionContext<Transaction>();
+      let migrations: string[];
+      if (options.dryRun) {
+        migrations =
+          direction === 'up'
+            ? (await migrator.getPending({ schema })).map((m) => m.name)
+            : (await migrator.getExecuted({ schema })).map((m) => m.name).slice(-1);
+      } else {
+        const target = { schema, transaction, ...(options.to ? { to: options.to } : {}) };
+        const ran = direction === 'up' ? await migrator.up(target) : await migrator.down(target);
+        migrations = ran.map((m) => m.name);
+      }
+      const status = options.dryRun
+        ? 'planned'
+        : migrations.length === 0
+          ? 'up-to-date'
+          : direction === 'up'
+            ? 'migrated'
+            : 'reverted';
+      return {
+        schema,
+        set,
+        status,
+        migrations,
+        durationMs: Math.round(performance.now() - started),
+        ...(waitedForLock ? { waitedForLock } : {}),
+      };
+    };
+    try {
+      if (options.em) {
+        return await body(options.em);
+      }
+      const owner = orm ?? (await this.migrationOrm(set));
+      return await owner.em.fork().transactional(body);
+    } catch (error) {
+      this.logger.debug(`Migrating ${set} schema "${schema}" failed: ${errorMessage(error)}`);
+      throw new MigrationError(`Migrating ${set} schema "${schema}" failed: ${errorMessage(error)}`, { cause: error });
+    }
+  }
+
+  /** Takes the schema's advisory lock for the transaction; says whether it had to wait. */
+  private async lock(em: EntityManager, schema: string): Promise<boolean> {
+    const sql = sqlEntityManager(em);
+    const [free] = await sql.execute<{ ok: boolean }[]>('select pg_try_advisory_xact_lock(?, hashtext(?)) as ok', [
+      LOCK_NAMESPACE,
+      schema,
+    ]);
+    if (free?.ok) {
+      return false;
+    }
+    await sql.execute('select pg_advisory_xact_lock(?, hashtext(?))', [LOCK_NAMESPACE, schema]);
+    return true;
+  }
+}
+
+function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** The message of an unknown thrown value, on one line. */
+export function errorMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s+/g, ' ').trim();
+}

@@ -1,0 +1,179 @@
+import { MikroORM } from '@mikro-orm/core';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import type { TenantRecord } from '../context/tenant-record.js';
+import { Domain } from '../entities/domain.entity.js';
+import { Tenant, type TenantStatus } from '../entities/tenant.entity.js';
+import { quoteIdentifier } from '../schema/schema-name.js';
+import { sqlEntityManager } from '../schema/sql-entity-manager.js';
+import { TENANCY_OPTIONS } from '../tenancy.module-definition.js';
+import type { ResolvedTenancyOptions } from '../tenancy.options.js';
+import { KnownHostsFilter } from './known-hosts.filter.js';
+import type { TenantLookup } from './tenant.resolver.js';
+
+/** Cache value for a key that resolved to no tenant. */
+const NOT_FOUND = Object.freeze({ notFound: true as const });
+type CacheValue = TenantRecord | typeof NOT_FOUND;
+
+interface TenantRow {
+  id: number;
+  schema: string;
+  name: string;
+  status: TenantStatus;
+}
+
+/**
+ * Resolves hosts and schema names to tenants through a maintained LRU cache with a TTL, negative
+ * entries included, and a Bloom filter of every registered domain, so that unknown hosts cost no
+ * query. The cache-hit path is synchronous. Changes made through the library are applied to the
+ * cache at once; changes made by other processes are seen after the TTL (and, for new domains,
+ * after the filter's next refresh).
+ */
+@Injectable()
+export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(TenantRegistry.name);
+  private readonly cache: LRUCache<string, CacheValue>;
+  private readonly inflight = new Map<string, Promise<TenantRecord | undefined>>();
+  private filter?: KnownHostsFilter;
+  private filterLoading?: Promise<void>;
+  private filterAttemptAt = 0;
+  private addedWhileLoading: string[] = [];
+  private timer?: NodeJS.Timeout;
+  private readonly tenantTable: string;
+  private readonly domainTable: string;
+
+  constructor(
+    private readonly orm: MikroORM,
+    @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
+  ) {
+    this.cache = new LRUCache<string, CacheValue>({ max: options.cache.max, ttl: options.cache.ttl });
+    const schema = quoteIdentifier(options.sharedSchema);
+    this.tenantTable = `${schema}.${quoteIdentifier(orm.getMetadata(Tenant).tableName)}`;
+    this.domainTable = `${schema}.${quoteIdentifier(orm.getMetadata(Domain).tableName)}`;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.options.knownHosts.enabled) {
+      return;
+    }
+    await this.refreshKnownHosts();
+    this.timer = setInterval(() => void this.refreshKnownHosts(), this.options.knownHosts.refreshInterval);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /**
+   * The tenant for a lookup: synchronous on a cache hit (or a host the filter knows is not
+   * registered), a promise otherwise. `undefined` when there is none.
+   */
+  lookup(lookup: TenantLookup): TenantRecord | undefined | Promise<TenantRecord | undefined> {
+    const key = 'host' in lookup ? `h:${lookup.host}` : `s:${lookup.schema}`;
+    const cached = this.cache.get(key);
+    if (cached !== undefined) {
+      return cached === NOT_FOUND ? undefined : (cached as TenantRecord);
+    }
+    if ('host' in lookup && this.options.knownHosts.enabled) {
+      if (this.filter) {
+        if (!this.filter.mightContain(lookup.host)) {
+          return undefined;
+        }
+      } else {
+        void this.loadFilterSoon();
+      }
+    }
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = this.load(key, lookup).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** The tenant with this schema, from the cache or the database. */
+  async bySchema(schema: string): Promise<TenantRecord | undefined> {
+    return this.lookup({ schema });
+  }
+
+  /** Forgets everything cached about a tenant (after suspend, resume, delete, domain changes). */
+  forgetTenant(tenantId: number): void {
+    for (const [key, value] of this.cache.entries()) {
+      if (value !== NOT_FOUND && (value as TenantRecord).id === tenantId) {
+        this.cache.delete(key);
+      }
+    }
+  }
+
+  /** Records hosts that were just registered: drops their negative entries and adds them to the filter. */
+  hostsAdded(hosts: string[]): void {
+    for (const host of hosts) {
+      this.cache.delete(`h:${host}`);
+      this.filter?.add(host);
+    }
+    if (this.filterLoading) {
+      this.addedWhileLoading.push(...hosts);
+    }
+  }
+
+  /** Forgets a schema's negative entry (after a tenant was created with it). */
+  schemaAdded(schema: string): void {
+    this.cache.delete(`s:${schema}`);
+  }
+
+  /** Rebuilds the known-hosts filter from the domain table. */
+  async refreshKnownHosts(): Promise<void> {
+    if (this.filterLoading) {
+      return this.filterLoading;
+    }
+    this.filterAttemptAt = Date.now();
+    this.addedWhileLoading = [];
+    this.filterLoading = (async () => {
+      try {
+        const rows = await sqlEntityManager(this.orm.em.fork()).execute<{ host: string }[]>(
+          `select host from ${this.domainTable}`,
+        );
+        const filter = KnownHostsFilter.of(
+          rows.map((row) => row.host),
+          rows.length,
+        );
+        for (const host of this.addedWhileLoading) {
+          filter.add(host);
+        }
+        this.filter = filter;
+      } catch (error) {
+        this.filter = undefined;
+        this.logger.debug(`Known-hosts filter not loaded (is the shared schema migrated?): ${String(error)}`);
+      } finally {
+        this.filterLoading = undefined;
+        this.addedWhileLoading = [];
+      }
+    })();
+    return this.filterLoading;
+  }
+
+  private loadFilterSoon(): Promise<void> | undefined {
+    if (this.filterLoading || Date.now() - this.filterAttemptAt < 1000) {
+      return undefined;
+    }
+    return this.refreshKnownHosts();
+  }
+
+  private async load(key: string, lookup: TenantLookup): Promise<TenantRecord | undefined> {
+    const byHost = 'host' in lookup;
+    const sql = byHost
+      ? `select t.id, t.schema, t.name, t.status from ${this.domainTable} d join ${this.tenantTable} t on t.id = d.tenant_id where d.host = ?`
+      : `select t.id, t.schema, t.name, t.status from ${this.tenantTable} t where t.schema = ?`;
+    const [row] = await sqlEntityManager(this.orm.em.fork()).execute<TenantRow[]>(sql, [
+      byHost ? lookup.host : lookup.schema,
+    ]);
+    if (!row) {
+      this.cache.set(key, NOT_FOUND, { ttl: this.options.cache.negativeTtl });
+      return undefined;
+    }
+    const tenant: TenantRecord = Object.freeze({ id: Number(row.id), schema: row.schema, name: row.name, status: row.status });
+    this.cache.set(key, tenant);
+    return tenant;
+  }
+}

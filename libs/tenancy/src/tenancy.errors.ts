@@ -1,0 +1,49 @@
+/** Base class of every error the library throws; `name` is the subclass name. */
+export class TenancyError extends Error {
+  override name = this.constructor.name;
+}
+
+/** A module option is missing or invalid; thrown at bootstrap. */
+export class TenancyConfigError extends TenancyError {}
+
+/** Entity metadata does not say clearly whether an entity is shared or per tenant. */
+export class EntityKindError extends TenancyError {}
+
+/** A schema name fails validation (`^[a-z_][a-z0-9_]{0,62}$`, not reserved, not `pg_*`). */
+export class InvalidSchemaNameError extends TenancyError {}
+
+/** A host name (domain) fails validation. */
+export class InvalidHostError extends TenancyError {}
+
+/** No tenant has this schema (or id). */
+export class TenantNotFoundError extends TenancyError {}
+
+/** A tenant with this schema already exists. */
+export class TenantAlreadyExistsError extends TenancyError {}
+
+/** The domain is already attached to a tenant. */
+export class DomainTakenError extends TenancyError {}
+
+/** The domain is not attached to any tenant. */
+export class DomainNotFoundError extends TenancyError {}
+
+/** A domain operation would leave a tenant with no primary domain. */
+export class PrimaryDomainError extends TenancyError {}
+
+/** The tenant is suspended (or still being provisioned) and cannot be bound. */
+export class TenantNotActiveError extends TenancyError {}
+
+/**
+ * A tenant entity was queried with no tenant bound. The library refuses the SQL instead of letting
+ * it reach the shared schema.
+ */
+export class NoTenantBoundError extends TenancyError {}
+
+/** SQL names a tenant table in a schema other than the tenant bound in the current context. */
+export class CrossTenantAccessError extends TenancyError {}
+
+/** Provisioning a tenant failed; nothing of the tenant was kept. */
+export class ProvisioningError extends TenancyError {}
+
+/** Running a migration set failed. */
+export class MigrationError extends TenancyError {}

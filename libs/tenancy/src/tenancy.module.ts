@@ -1,0 +1,41 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TenantContext } from './context/tenant-context.js';
+import { TenantIsolation } from './isolation/tenant-isolation.js';
+import { SchemaMigrator } from './migrations/schema-migrator.js';
+import { TenantProvisioner } from './provisioning/tenant.provisioner.js';
+import { TenantResolverGuard } from './resolution/tenant-resolver.guard.js';
+import { TenantRegistry } from './resolution/tenant.registry.js';
+import { ConfigurableTenancyModule, TENANCY_MODULE_OPTIONS, TENANCY_OPTIONS } from './tenancy.module-definition.js';
+import type { TenancyModuleOptions } from './tenancy.options.js';
+import { resolveTenancyOptions } from './tenancy.options.resolve.js';
+import { TenancyService } from './tenancy.service.js';
+
+/**
+ * Schema-per-tenant multi-tenancy for a NestJS app on MikroORM and PostgreSQL. Global: import it
+ * once, after `MikroOrmModule.forRoot()`.
+ *
+ * @example
+ * TenancyModule.forRoot({
+ *   migrations: { shared: { path: sharedDir }, tenant: { path: tenantDir } },
+ * })
+ */
+@Module({
+  providers: [
+    {
+      provide: TENANCY_OPTIONS,
+      useFactory: (options: TenancyModuleOptions) => resolveTenancyOptions(options),
+      inject: [TENANCY_MODULE_OPTIONS],
+    },
+    TenantContext,
+    TenantIsolation,
+    TenantRegistry,
+    SchemaMigrator,
+    TenantProvisioner,
+    TenancyService,
+    TenantResolverGuard,
+    { provide: APP_GUARD, useExisting: TenantResolverGuard },
+  ],
+  exports: [TENANCY_OPTIONS, TenantContext, TenantRegistry, SchemaMigrator, TenantProvisioner, TenancyService, TenantIsolation],
+})
+export class TenancyModule extends ConfigurableTenancyModule {}

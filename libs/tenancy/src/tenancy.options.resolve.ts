@@ -1,0 +1,62 @@
+import { TenancyConfigError } from './tenancy.errors.js';
+import type { MigrationSetOptions, ResolvedTenancyOptions, TenancyModuleOptions } from './tenancy.options.js';
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Merges the user's options over the documented defaults and validates them; throws
+ * {@link TenancyConfigError} saying what to change.
+ */
+export function resolveTenancyOptions(options: TenancyModuleOptions = {}): ResolvedTenancyOptions {
+  const sharedSchema = options.sharedSchema ?? 'public';
+  if (!IDENTIFIER.test(sharedSchema)) {
+    throw new TenancyConfigError(`sharedSchema "${sharedSchema}" is not a valid schema name (^[a-z_][a-z0-9_]{0,62}$).`);
+  }
+  const tableName = options.migrations?.tableName ?? 'mikro_orm_migrations';
+  if (!IDENTIFIER.test(tableName)) {
+    throw new TenancyConfigError(`migrations.tableName "${tableName}" is not a valid table name.`);
+  }
+  for (const set of ['shared', 'tenant'] as const) {
+    checkSet(set, options.migrations?.[set]);
+  }
+  const resolved: ResolvedTenancyOptions = {
+    sharedSchema,
+    migrations: { shared: options.migrations?.shared, tenant: options.migrations?.tenant, tableName },
+    cache: {
+      max: positiveInteger('cache.max', options.cache?.max ?? 10_000),
+      ttl: positiveInteger('cache.ttl', options.cache?.ttl ?? 60_000),
+      negativeTtl: positiveInteger('cache.negativeTtl', options.cache?.negativeTtl ?? 10_000),
+    },
+    knownHosts: {
+      enabled: options.knownHosts?.enabled ?? true,
+      refreshInterval: positiveInteger('knownHosts.refreshInterval', options.knownHosts?.refreshInterval ?? 10_000),
+    },
+    trustProxy: options.trustProxy ?? false,
+    suspendedStatus: options.suspendedStatus ?? 403,
+    resolvers: options.resolvers,
+    migrationConcurrency: positiveInteger('migrationConcurrency', options.migrationConcurrency ?? 4),
+  };
+  if (!Number.isInteger(resolved.suspendedStatus) || resolved.suspendedStatus < 400 || resolved.suspendedStatus > 599) {
+    throw new TenancyConfigError(`suspendedStatus must be an HTTP error status (400-599), got ${resolved.suspendedStatus}.`);
+  }
+  if (typeof resolved.trustProxy !== 'boolean') {
+    throw new TenancyConfigError('trustProxy must be true or false.');
+  }
+  return resolved;
+}
+
+function positiveInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new TenancyConfigError(`${name} must be a positive integer, got ${JSON.stringify(value)}.`);
+  }
+  return value;
+}
+
+function checkSet(set: string, options: MigrationSetOptions | undefined): void {
+  if (options === undefined) {
+    return;
+  }
+  if (!options.migrationsList && !options.path) {
+    throw new TenancyConfigError(`migrations.${set} needs a path (folder of migration files) or a migrationsList.`);
+  }
+}

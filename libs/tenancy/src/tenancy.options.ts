@@ -1,0 +1,82 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import type { Constructor } from '@mikro-orm/core';
+import type { Migration } from '@mikro-orm/migrations';
+import type { TenantResolver } from './resolution/tenant.resolver.js';
+
+/** Where one migration set (shared or tenant) lives. */
+export interface MigrationSetOptions {
+  /** Folder of compiled migration files (`.js`). Used when `migrationsList` is not given. */
+  path?: string;
+  /** Folder of TypeScript migration sources; `migration:create` writes here. */
+  pathTs?: string;
+  /** Migration classes, for bundled apps; wins over `path`. */
+  migrationsList?: (MigrationObject | Constructor<Migration>)[];
+  /** Glob of migration files inside `path`. @default '!(*.d).{js,ts}' */
+  glob?: string;
+}
+
+/** Options of `TenancyModule.forRoot` / `forRootAsync`. */
+export interface TenancyModuleOptions {
+  /**
+   * The shared schema: the tenant registry and every shared entity live here.
+   * @default 'public'
+   */
+  sharedSchema?: string;
+  /** The two migration sets. Required for provisioning and for the CLI. */
+  migrations?: {
+    shared?: MigrationSetOptions;
+    tenant?: MigrationSetOptions;
+    /** Migrations table name, in the shared schema and in every tenant schema. @default 'mikro_orm_migrations' */
+    tableName?: string;
+  };
+  /** Cache of host → tenant lookups (a maintained LRU). */
+  cache?: {
+    /** Most hosts kept (found and not found together). @default 10000 */
+    max?: number;
+    /** How long a found host is trusted, in ms. @default 60000 */
+    ttl?: number;
+    /** How long a host that resolved to no tenant is remembered, in ms. @default 10000 */
+    negativeTtl?: number;
+  };
+  /**
+   * Known-hosts filter: the set of registered domains kept as a compact Bloom filter, so that a
+   * flood of unknown Host headers is answered 404 with no database query.
+   */
+  knownHosts?: {
+    /** Turn the filter off (every unknown host then costs one query, then a negative cache entry). @default true */
+    enabled?: boolean;
+    /** How often the filter is rebuilt from the database, in ms; domains added by other processes are seen after at most this long. @default 10000 */
+    refreshInterval?: number;
+  };
+  /**
+   * Read the host from `X-Forwarded-Host` (first value) instead of `Host`. Turn on only behind a
+   * proxy you control that sets it.
+   * @default false
+   */
+  trustProxy?: boolean;
+  /** HTTP status answered for a suspended tenant. @default 403 */
+  suspendedStatus?: number;
+  /**
+   * Resolvers tried in order by the guard; the first that returns a tenant lookup key wins.
+   * @default [new HostTenantResolver()]
+   */
+  resolvers?: TenantResolver[];
+  /** Concurrency of tenant migration runs started by the library. @default 4 */
+  migrationConcurrency?: number;
+}
+
+/** Options after defaults were applied. */
+export interface ResolvedTenancyOptions {
+  sharedSchema: string;
+  migrations: {
+    shared?: MigrationSetOptions;
+    tenant?: MigrationSetOptions;
+    tableName: string;
+  };
+  cache: { max: number; ttl: number; negativeTtl: number };
+  knownHosts: { enabled: boolean; refreshInterval: number };
+  trustProxy: boolean;
+  suspendedStatus: number;
+  resolvers?: TenantResolver[];
+  migrationConcurrency: number;
+}

@@ -1,0 +1,107 @@
+import { type EntityManager, MikroORM, RequestContext } from '@mikro-orm/core';
+import { Injectable } from '@nestjs/common';
+import { TenantContext } from './context/tenant-context.js';
+import type { TenantRecord } from './context/tenant-record.js';
+import {
+  type CreateTenantInput,
+  type TenantDetails,
+  TenantProvisioner,
+} from './provisioning/tenant.provisioner.js';
+import { TenantRegistry } from './resolution/tenant.registry.js';
+import { NoTenantBoundError, TenantNotFoundError } from './tenancy.errors.js';
+
+/**
+ * The library's API for application code: the current tenant, running code as a tenant outside
+ * HTTP, and managing tenants and their domains (the CLI calls the same methods).
+ *
+ * @example
+ * await tenancy.run('acme', async (em) => em.find(Project, {}));
+ */
+@Injectable()
+export class TenancyService {
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly context: TenantContext,
+    private readonly registry: TenantRegistry,
+    private readonly provisioner: TenantProvisioner,
+  ) {}
+
+  /** The tenant bound to the current request or `run()` scope, if any. */
+  current(): TenantRecord | undefined {
+    return this.context.current();
+  }
+
+  /** The bound tenant; throws {@link NoTenantBoundError} when there is none. */
+  currentOrThrow(): TenantRecord {
+    const tenant = this.context.current();
+    if (!tenant) {
+      throw new NoTenantBoundError('No tenant is bound here: serve this on a tenant host, or wrap it in TenancyService.run().');
+    }
+    return tenant;
+  }
+
+  /**
+   * Runs `fn` with a tenant bound (for jobs, cron, scripts), like django-tenants' `tenant_context`:
+   * in a fresh MikroORM request context whose EntityManager is bound to the tenant's schema. The
+   * EntityManager passed to `fn` (and the injected one, inside `fn`) work on that tenant only.
+   */
+  async run<T>(tenant: string | TenantRecord, fn: (em: EntityManager) => Promise<T> | T): Promise<T> {
+    const record = typeof tenant === 'string' ? await this.registry.bySchema(tenant) : tenant;
+    if (!record) {
+      throw new TenantNotFoundError(`No tenant has schema "${String(tenant)}".`);
+    }
+    return RequestContext.create(
+      this.orm.em,
+      async () => {
+        this.context.bind(record);
+        return fn(this.orm.em.getContext());
+      },
+      { schema: record.schema },
+    );
+  }
+
+  /** Creates a tenant: registry row, domains, schema and tables, all or nothing. */
+  createTenant(input: CreateTenantInput): Promise<TenantDetails> {
+    return this.provisioner.create(input);
+  }
+
+  /** Removes a tenant and its domains; drops the schema only with `dropSchema: true`. */
+  deleteTenant(schema: string, options: { dropSchema?: boolean } = {}): Promise<void> {
+    return this.provisioner.delete(schema, options);
+  }
+
+  /** Suspends a tenant: its hosts answer 403 at once in this process. */
+  suspend(schema: string): Promise<TenantDetails> {
+    return this.provisioner.setStatus(schema, 'suspended');
+  }
+
+  /** Makes a suspended tenant active again. */
+  resume(schema: string): Promise<TenantDetails> {
+    return this.provisioner.setStatus(schema, 'active');
+  }
+
+  /** Attaches a domain to a tenant. */
+  addDomain(schema: string, host: string, options: { primary?: boolean } = {}): Promise<TenantDetails> {
+    return this.provisioner.addDomain(schema, host, options);
+  }
+
+  /** Detaches a domain. */
+  removeDomain(host: string): Promise<void> {
+    return this.provisioner.removeDomain(host);
+  }
+
+  /** Makes a domain its tenant's primary domain. */
+  makePrimaryDomain(host: string): Promise<void> {
+    return this.provisioner.makePrimary(host);
+  }
+
+  /** A tenant with its domains. */
+  getTenant(schema: string): Promise<TenantDetails> {
+    return this.provisioner.details(schema);
+  }
+
+  /** Every tenant with its domains. */
+  listTenants(): Promise<TenantDetails[]> {
+    return this.provisioner.list();
+  }
+}

@@ -1,6 +1,33 @@
+import { DriverException } from '@mikro-orm/core';
+
+/** Brand of the library's errors that must extend MikroORM's `DriverException` (see below). */
+const TENANCY_ERROR = Symbol.for('nestjs-tenancy:error');
+
 /** Base class of every error the library throws; `name` is the subclass name. */
 export class TenancyError extends Error {
   override name = this.constructor.name;
+
+  /** Also true for the isolation errors, which extend `DriverException` instead. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) {
+      return true;
+    }
+    return this === TenancyError && typeof value === 'object' && value !== null && TENANCY_ERROR in value;
+  }
+}
+
+/**
+ * Base of the errors thrown from the SQL guard. They extend MikroORM's `DriverException` so that
+ * MikroORM rethrows them as they are (it wraps any other error thrown while flushing), and they
+ * still pass `instanceof TenancyError`.
+ */
+export class TenantIsolationError extends DriverException {
+  readonly [TENANCY_ERROR] = true;
+
+  constructor(message: string) {
+    super(new Error(message));
+    this.name = this.constructor.name;
+  }
 }
 
 /** A module option is missing or invalid; thrown at bootstrap. */
@@ -37,10 +64,10 @@ export class TenantNotActiveError extends TenancyError {}
  * A tenant entity was queried with no tenant bound. The library refuses the SQL instead of letting
  * it reach the shared schema.
  */
-export class NoTenantBoundError extends TenancyError {}
+export class NoTenantBoundError extends TenantIsolationError {}
 
 /** SQL names a tenant table in a schema other than the tenant bound in the current context. */
-export class CrossTenantAccessError extends TenancyError {}
+export class CrossTenantAccessError extends TenantIsolationError {}
 
 /** Provisioning a tenant failed; nothing of the tenant was kept. */
 export class ProvisioningError extends TenancyError {}

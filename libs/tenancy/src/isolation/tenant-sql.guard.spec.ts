@@ -39,3 +39,16 @@ describe('TenantSqlGuard', () => {
     expect(() => bound().check('select * from "globex"."project"')).not.toThrow();
   });
 });
+
+describe('isolation errors', () => {
+  it('are TenancyErrors and MikroORM DriverExceptions', async () => {
+    const { DriverException } = await import('@mikro-orm/core');
+    const { TenancyError } = await import('../tenancy.errors.js');
+    const error = new NoTenantBoundError('x');
+    expect(error).toBeInstanceOf(TenancyError);
+    expect(error).toBeInstanceOf(DriverException);
+    expect(error.name).toBe('NoTenantBoundError');
+    expect(new Error('x')).not.toBeInstanceOf(TenancyError);
+    expect(error).not.toBeInstanceOf(CrossTenantAccessError);
+  });
+});

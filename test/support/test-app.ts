@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto';
+import { MikroORM } from '@mikro-orm/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { inject } from 'vitest';
+import { createExampleApp } from '../../apps/example/src/app.factory.js';
+
+/** The database URL provided by the global setup. */
+export const databaseUrl = (): string => inject('databaseUrl');
+
+/** A name no other test run uses: `prefix_<random>`. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${randomBytes(4).toString('hex')}`;
+}
+
+/** The example app on the test database, migrated, not seeded, not listening. */
+export function createTestApp(poolSize = 10): Promise<NestFastifyApplication> {
+  return createExampleApp({ databaseUrl: databaseUrl(), seed: false, logger: false, poolSize });
+}
+
+/** Counts every SQL statement the app's ORM sends from now on. */
+export function countQueries(app: NestFastifyApplication): { readonly count: number; readonly statements: string[] } {
+  const config = app.get(MikroORM).config;
+  const previous = config.get('onQuery');
+  const counter = { count: 0, statements: [] as string[] };
+  config.set('onQuery', (sql: string, params: readonly unknown[]) => {
+    counter.count++;
+    counter.statements.push(sql);
+    return previous(sql, params);
+  });
+  return counter;
+}

@@ -12,6 +12,7 @@ import { sqlEntityManager } from '../schema/sql-entity-manager.js';
 import {
   DomainNotFoundError,
   DomainTakenError,
+  MigrationError,
   PrimaryDomainError,
   ProvisioningError,
   TenancyError,
@@ -254,7 +255,7 @@ export class TenantProvisioner {
 
 /** Turns a database error into the library's error for it. */
 function translate(error: unknown, schema: string, host?: string): Error {
-  if (error instanceof TenancyError) {
+  if (error instanceof TenancyError && !(error instanceof MigrationError)) {
     return error;
   }
   const code = (error as { code?: string }).code;

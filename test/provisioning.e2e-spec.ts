@@ -1,4 +1,3 @@
-import { MikroORM } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -18,7 +17,7 @@ import { dropTestTenants } from 'nestjs-tenancy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Migration20261126182507_initial as InitialTenantMigration } from '../apps/example/src/migrations/tenant/Migration20261126182507_initial.js';
 import { migrations, ormOptions } from '../apps/example/src/orm.config.js';
-import { createTestApp, databaseUrl, uniqueName } from './support/test-app.js';
+import { createTestApp, databaseUrl, sql, uniqueName } from './support/test-app.js';
 
 /** Fails half-way, after creating a table, on purpose. */
 class FailingMigration extends Migration {
@@ -34,9 +33,9 @@ interface Leftovers {
   domain: number;
 }
 
-async function leftovers(orm: MikroORM, schema: string, host: string): Promise<Leftovers> {
-  const connection = orm.em.fork().getConnection();
-  const [row] = await connection.execute<{ schema: string; tenant: string; domain: string }[]>(
+async function leftovers(app: Pick<INestApplicationContext, 'get'>, schema: string, host: string): Promise<Leftovers> {
+  const [row] = await sql<{ schema: string; tenant: string; domain: string }>(
+    app,
     `select (select count(*) from pg_namespace where nspname = ?) as schema,
             (select count(*) from public.tenant where schema = ?) as tenant,
             (select count(*) from public.domain where host = ?) as domain`,
@@ -83,7 +82,7 @@ describe('provisioning is all or nothing', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProvisioningError);
     expect((error as Error).message).toMatch(/division by zero/);
-    expect(await leftovers(context.get(MikroORM), schema, host)).toEqual({ schema: 0, tenant: 0, domain: 0 });
+    expect(await leftovers(context, schema, host)).toEqual({ schema: 0, tenant: 0, domain: 0 });
   });
 });
 
@@ -115,22 +114,23 @@ describe('provisioning', () => {
     const states = await app.get(SchemaMigrator).states('tenant', [schema]);
     expect(states.get(schema)?.pending).toEqual([]);
     expect(states.get(schema)?.applied).toEqual(await app.get(SchemaMigrator).migrationNames('tenant'));
-    const tables = await app
-      .get(MikroORM)
-      .em.fork()
-      .getConnection()
-      .execute<{ table_name: string }[]>('select table_name from information_schema.tables where table_schema = ? order by 1', [schema]);
+    const tables = await sql<{ table_name: string }>(
+      app,
+      'select table_name from information_schema.tables where table_schema = ? order by 1',
+      [schema],
+    );
     expect(tables.map((t) => t.table_name)).toEqual(['mikro_orm_migrations', 'project', 'task']);
   });
 
   it('refuses bad input and duplicates with a clear error, creating nothing', async () => {
-    const orm = app.get(MikroORM);
     const schema = uniqueName('dup');
     created.push(schema);
     const host = `${schema}.example.test`;
     await tenancy.createTenant({ schema, domains: [host] });
 
-    await expect(tenancy.createTenant({ schema: 'Bad-Name', domains: ['ok.example.test'] })).rejects.toThrow(InvalidSchemaNameError);
+    await expect(tenancy.createTenant({ schema: 'Bad-Name', domains: ['ok.example.test'] })).rejects.toThrow(
+      InvalidSchemaNameError,
+    );
     await expect(tenancy.createTenant({ schema: 'pg_nope' })).rejects.toThrow(InvalidSchemaNameError);
     await expect(tenancy.createTenant({ schema: 'public' })).rejects.toThrow(InvalidSchemaNameError);
     await expect(tenancy.createTenant({ schema: uniqueName('x'), domains: ['not a host'] })).rejects.toThrow(InvalidHostError);
@@ -138,8 +138,8 @@ describe('provisioning', () => {
 
     const other = uniqueName('dup');
     await expect(tenancy.createTenant({ schema: other, domains: [host.toUpperCase()] })).rejects.toThrow(DomainTakenError);
-    expect(await leftovers(orm, other, host)).toEqual({ schema: 0, tenant: 0, domain: 1 });
-    expect(await leftovers(orm, other, 'other.example.test')).toEqual({ schema: 0, tenant: 0, domain: 0 });
+    expect(await leftovers(app, other, host)).toEqual({ schema: 0, tenant: 0, domain: 1 });
+    expect(await leftovers(app, other, 'other.example.test')).toEqual({ schema: 0, tenant: 0, domain: 0 });
   });
 
   it('serves a tenant created through POST /signup, and answers 400/409 JSON for bad signups', async () => {
@@ -164,12 +164,16 @@ describe('provisioning', () => {
       expect(answer.statusCode, JSON.stringify(payload)).toBe(status);
       expect(answer.json()).toMatchObject({ statusCode: status, message: expect.any(String), error: expect.any(String) });
     }
-    const garbage = await app.inject({ method: 'POST', url: '/signup', headers: { 'content-type': 'application/json' }, payload: '{nope' });
+    const garbage = await app.inject({
+      method: 'POST',
+      url: '/signup',
+      headers: { 'content-type': 'application/json' },
+      payload: '{nope',
+    });
     expect(garbage.statusCode).toBe(400);
   });
 
   it('deletes a tenant and its domains, dropping the schema only when asked', async () => {
-    const orm = app.get(MikroORM);
     const kept = uniqueName('del_keep');
     const dropped = uniqueName('del_drop');
     created.push(kept, dropped);
@@ -177,11 +181,13 @@ describe('provisioning', () => {
     await tenancy.createTenant({ schema: dropped, domains: [`${dropped}.example.test`] });
     await tenancy.deleteTenant(kept);
     await tenancy.deleteTenant(dropped, { dropSchema: true });
-    expect(await leftovers(orm, kept, `${kept}.example.test`)).toEqual({ schema: 1, tenant: 0, domain: 0 });
-    expect(await leftovers(orm, dropped, `${dropped}.example.test`)).toEqual({ schema: 0, tenant: 0, domain: 0 });
-    expect((await app.inject({ method: 'GET', url: '/whoami', headers: { host: `${dropped}.example.test` } })).statusCode).toBe(404);
+    expect(await leftovers(app, kept, `${kept}.example.test`)).toEqual({ schema: 1, tenant: 0, domain: 0 });
+    expect(await leftovers(app, dropped, `${dropped}.example.test`)).toEqual({ schema: 0, tenant: 0, domain: 0 });
+    expect((await app.inject({ method: 'GET', url: '/whoami', headers: { host: `${dropped}.example.test` } })).statusCode).toBe(
+      404,
+    );
     // the kept schema blocks a new tenant of that name until it is dropped
     await expect(tenancy.createTenant({ schema: kept })).rejects.toThrow(TenantAlreadyExistsError);
-    await orm.em.fork().getConnection().execute(`drop schema "${kept}" cascade`);
+    await sql(app, `drop schema "${kept}" cascade`);
   });
 });

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import type { INestApplicationContext } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { inject } from 'vitest';
 import { createExampleApp } from '../../apps/example/src/app.factory.js';
@@ -28,4 +30,13 @@ export function countQueries(app: NestFastifyApplication): { readonly count: num
     return previous(sql, params);
   });
   return counter;
+}
+
+/** Runs hand-written SQL on the app's database (outside any tenant) and returns the rows. */
+export function sql<T extends object = Record<string, unknown>>(
+  app: Pick<INestApplicationContext, 'get'>,
+  query: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  return (app.get(MikroORM).em.fork() as SqlEntityManager).execute<T[]>(query, params);
 }

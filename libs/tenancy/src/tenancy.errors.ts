@@ -8,7 +8,7 @@ export class TenancyError extends Error {
   override name = this.constructor.name;
 
   /** Also true for the isolation errors, which extend `DriverException` instead. */
-  static [Symbol.hasInstance](value: unknown): boolean {
+  static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) {
       return true;
     }

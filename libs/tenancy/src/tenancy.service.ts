@@ -2,11 +2,7 @@ import { type EntityManager, MikroORM, RequestContext } from '@mikro-orm/core';
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from './context/tenant-context.js';
 import type { TenantRecord } from './context/tenant-record.js';
-import {
-  type CreateTenantInput,
-  type TenantDetails,
-  TenantProvisioner,
-} from './provisioning/tenant.provisioner.js';
+import { type CreateTenantInput, type TenantDetails, TenantProvisioner } from './provisioning/tenant.provisioner.js';
 import { TenantRegistry } from './resolution/tenant.registry.js';
 import { NoTenantBoundError, TenantNotFoundError } from './tenancy.errors.js';
 

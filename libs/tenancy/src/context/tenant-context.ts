@@ -20,7 +20,7 @@ export class TenantContext {
     const em = context?.map.get(this.orm.em.name);
     if (!context || !em) {
       throw new TenancyError(
-        'No MikroORM request context is open, so no tenant can be bound. Keep MikroOrmModule\'s registerRequestContext on (the default), or use TenancyService.run(tenant, fn) outside HTTP.',
+        "No MikroORM request context is open, so no tenant can be bound. Keep MikroOrmModule's registerRequestContext on (the default), or use TenancyService.run(tenant, fn) outside HTTP.",
       );
     }
     em.schema = tenant.schema;

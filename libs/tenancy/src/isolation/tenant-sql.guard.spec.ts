@@ -13,7 +13,9 @@ describe('TenantSqlGuard', () => {
 
   it('passes shared tables and qualified tenant tables of the bound schema', () => {
     expect(bound().check('select * from "public"."tenant" where id = $1')).toContain('tenant');
-    expect(() => bound('acme').check('select "p0".* from "acme"."project" as "p0" left join "acme"."task" as "t1" on 1=1')).not.toThrow();
+    expect(() =>
+      bound('acme').check('select "p0".* from "acme"."project" as "p0" left join "acme"."task" as "t1" on 1=1'),
+    ).not.toThrow();
     expect(() => bound('acme').check('insert into "acme"."task" ("title") values ($1)')).not.toThrow();
   });
 

@@ -2,7 +2,10 @@ import { CrossTenantAccessError, NoTenantBoundError } from '../tenancy.errors.js
 import { UNBOUND_SCHEMA } from '../tenancy.constants.js';
 
 const IDENT = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)`;
-const TABLE_REFERENCE = new RegExp(String.raw`\b(?:from|join|into|update|table)\s+(?:only\s+)?(${IDENT})(?:\s*\.\s*(${IDENT}))?`, 'gi');
+const TABLE_REFERENCE = new RegExp(
+  String.raw`\b(?:from|join|into|update|table)\s+(?:only\s+)?(${IDENT})(?:\s*\.\s*(${IDENT}))?`,
+  'gi',
+);
 
 /**
  * Fail-closed check of every SQL statement the ORM sends (installed as MikroORM's `onQuery` hook).

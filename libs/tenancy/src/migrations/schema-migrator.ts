@@ -149,7 +149,10 @@ export class SchemaMigrator implements OnApplicationShutdown {
     for (let i = 0; i < withTable.length; i += 500) {
       const chunk = withTable.slice(i, i + 500);
       const sql = chunk
-        .map((schema) => `select ${quoteLiteral(schema)} as schema, id, name from ${quoteIdentifier(schema)}.${quoteIdentifier(table)}`)
+        .map(
+          (schema) =>
+            `select ${quoteLiteral(schema)} as schema, id, name from ${quoteIdentifier(schema)}.${quoteIdentifier(table)}`,
+        )
         .join(' union all ');
       const rows = await em.execute<{ schema: string; id: number; name: string }[]>(`${sql} order by id`);
       for (const row of rows) {

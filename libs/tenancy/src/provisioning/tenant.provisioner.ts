@@ -83,10 +83,9 @@ export class TenantProvisioner {
     const domains = [...new Set((input.domains ?? []).map((domain) => parseDomain(domain)))];
     const orm = await this.migrator.migrationOrm('tenant');
     const started = performance.now();
-    let id: number;
     let migrations: string[];
     try {
-      ({ id, migrations } = await orm.em.fork().transactional(async (txEm) => {
+      migrations = await orm.em.fork().transactional(async (txEm) => {
         const em = sqlEntityManager(txEm);
         await em.execute('select pg_advisory_xact_lock(hashtext(?))', [`nestjs-tenancy:tenant:${schema}`]);
         const [taken] = await em.execute(`select 1 from ${this.tenantTable} where schema = ?`, [schema]);
@@ -120,9 +119,8 @@ export class TenantProvisioner {
           ]);
         }
         await em.execute(`create schema ${quoteIdentifier(schema)}`);
-        const result = await this.migrator.migrateTenant(schema, { em });
-        return { id: tenantId, migrations: result.migrations };
-      }));
+        return (await this.migrator.migrateTenant(schema, { em })).migrations;
+      });
     } catch (error) {
       throw translate(error, schema);
     }
@@ -204,7 +202,10 @@ export class TenantProvisioner {
     const host = parseDomain(domain);
     await this.em().transactional(async (txEm) => {
       const em = sqlEntityManager(txEm);
-      const [row] = await em.execute<{ tenant_id: number }[]>(`select tenant_id from ${this.domainTable} where host = ? for update`, [host]);
+      const [row] = await em.execute<{ tenant_id: number }[]>(
+        `select tenant_id from ${this.domainTable} where host = ? for update`,
+        [host],
+      );
       if (!row) {
         throw new DomainNotFoundError(`Domain "${host}" is not attached to any tenant.`);
       }
@@ -266,5 +267,7 @@ function translate(error: unknown, schema: string, host?: string): Error {
   if (code === '23505' || code === '42P06') {
     return new TenantAlreadyExistsError(`A tenant or schema named "${schema}" already exists.`);
   }
-  return new ProvisioningError(`Creating tenant "${schema}" failed and was rolled back: ${errorMessage(error)}`, { cause: error });
+  return new ProvisioningError(`Creating tenant "${schema}" failed and was rolled back: ${errorMessage(error)}`, {
+    cause: error,
+  });
 }

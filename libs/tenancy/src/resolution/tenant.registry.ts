@@ -165,9 +165,7 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
     const sql = byHost
       ? `select t.id, t.schema, t.name, t.status from ${this.domainTable} d join ${this.tenantTable} t on t.id = d.tenant_id where d.host = ?`
       : `select t.id, t.schema, t.name, t.status from ${this.tenantTable} t where t.schema = ?`;
-    const [row] = await sqlEntityManager(this.orm.em.fork()).execute<TenantRow[]>(sql, [
-      byHost ? lookup.host : lookup.schema,
-    ]);
+    const [row] = await sqlEntityManager(this.orm.em.fork()).execute<TenantRow[]>(sql, [byHost ? lookup.host : lookup.schema]);
     if (!row) {
       this.cache.set(key, NOT_FOUND, { ttl: this.options.cache.negativeTtl });
       return undefined;

@@ -28,7 +28,11 @@ export function createTestTenant(app: INestApplicationContext, options: TestTena
 }
 
 /** Runs `fn` as the tenant with this schema (see `TenancyService.run`). */
-export function runAsTenant<T>(app: INestApplicationContext, schema: string, fn: (em: EntityManager) => Promise<T> | T): Promise<T> {
+export function runAsTenant<T>(
+  app: INestApplicationContext,
+  schema: string,
+  fn: (em: EntityManager) => Promise<T> | T,
+): Promise<T> {
   return app.get(TenancyService).run(schema, fn);
 }
 

@@ -25,7 +25,9 @@ export class AppController {
   @SharedRoute()
   @Post('signup')
   @HttpCode(201)
-  async signup(@Body() body: unknown): Promise<{ id: number; schema: string; name: string; status: string; domains: { host: string; isPrimary: boolean }[] }> {
+  async signup(
+    @Body() body: unknown,
+  ): Promise<{ id: number; schema: string; name: string; status: string; domains: { host: string; isPrimary: boolean }[] }> {
     const input = objectBody(body);
     const schema = stringField(input, 'schema', 63, true) as string;
     const name = stringField(input, 'name', 200, true) as string;

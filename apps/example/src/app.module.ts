@@ -1,6 +1,6 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { TenancyModule } from 'nestjs-tenancy';
+import { TenancyModule, type TenancyModuleOptions } from 'nestjs-tenancy';
 import { AppController } from './app.controller.js';
 import { migrations, ormOptions } from './orm.config.js';
 import { ProjectsController } from './projects/projects.controller.js';
@@ -11,6 +11,8 @@ export interface ExampleAppOptions {
   databaseUrl: string;
   /** Connection pool size. @default 10 */
   poolSize?: number;
+  /** Further TenancyModule options (cache, known-hosts filter ...); the migration sets are the app's own. */
+  tenancy?: Omit<TenancyModuleOptions, 'migrations'>;
 }
 
 /** The example SaaS: projects and tasks per tenant, tenants resolved by host. */
@@ -21,7 +23,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         MikroOrmModule.forRoot(ormOptions(options.databaseUrl, options.poolSize)),
-        TenancyModule.forRoot({ migrations }),
+        TenancyModule.forRoot({ ...options.tenancy, migrations }),
       ],
       controllers: [AppController, ProjectsController],
       providers: [ProjectsService],

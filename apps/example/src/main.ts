@@ -6,7 +6,9 @@ import { resolveDatabase } from './database/database-url.js';
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Example');
   const database = await resolveDatabase();
-  const app = await createExampleApp({ databaseUrl: database.url });
+  // LISTEN needs a direct session: DIRECT_DATABASE_URL when DATABASE_URL goes through a pooler
+  const directDatabaseUrl = process.env.DIRECT_DATABASE_URL ?? (process.env.DATABASE_URL ? undefined : database.url);
+  const app = await createExampleApp({ databaseUrl: database.url, tenancy: { directDatabaseUrl } });
   const port = Number(process.env.PORT ?? 3000);
   await app.listen(port, process.env.HOST ?? '0.0.0.0');
   logger.log(`Example app on http://localhost:${port} (try: curl -H 'Host: acme.localhost' localhost:${port}/projects)`);

@@ -15,7 +15,8 @@ export { checkEntityKinds, type EntityKinds } from './entities/entity-kinds.chec
 export { TenantIsolation } from './isolation/tenant-isolation.js';
 export { TenantSqlGuard } from './isolation/tenant-sql.guard.js';
 export { TenantResolverGuard } from './resolution/tenant-resolver.guard.js';
-export { TenantRegistry } from './resolution/tenant.registry.js';
+export { TenantRegistry, type TenantChange } from './resolution/tenant.registry.js';
+export { TenantChangeNotifier } from './resolution/tenant-change.notifier.js';
 export { HostTenantResolver } from './resolution/host-tenant.resolver.js';
 export { HeaderTenantResolver } from './resolution/header-tenant.resolver.js';
 export type { TenantResolver, TenantLookup, TenancyRequest } from './resolution/tenant.resolver.js';

@@ -5,6 +5,7 @@ import { TenantIsolation } from './isolation/tenant-isolation.js';
 import { SchemaMigrator } from './migrations/schema-migrator.js';
 import { TenantProvisioner } from './provisioning/tenant.provisioner.js';
 import { TenantResolverGuard } from './resolution/tenant-resolver.guard.js';
+import { TenantChangeNotifier } from './resolution/tenant-change.notifier.js';
 import { TenantRegistry } from './resolution/tenant.registry.js';
 import { ConfigurableTenancyModule, TENANCY_MODULE_OPTIONS, TENANCY_OPTIONS } from './tenancy.module-definition.js';
 import type { TenancyModuleOptions } from './tenancy.options.js';
@@ -30,12 +31,22 @@ import { TenancyService } from './tenancy.service.js';
     TenantContext,
     TenantIsolation,
     TenantRegistry,
+    TenantChangeNotifier,
     SchemaMigrator,
     TenantProvisioner,
     TenancyService,
     TenantResolverGuard,
     { provide: APP_GUARD, useExisting: TenantResolverGuard },
   ],
-  exports: [TENANCY_OPTIONS, TenantContext, TenantRegistry, SchemaMigrator, TenantProvisioner, TenancyService, TenantIsolation],
+  exports: [
+    TENANCY_OPTIONS,
+    TenantContext,
+    TenantRegistry,
+    TenantChangeNotifier,
+    SchemaMigrator,
+    TenantProvisioner,
+    TenancyService,
+    TenantIsolation,
+  ],
 })
 export class TenancyModule extends ConfigurableTenancyModule {}

@@ -35,6 +35,7 @@ export function resolveTenancyOptions(options: TenancyModuleOptions = {}): Resol
     suspendedStatus: options.suspendedStatus ?? 403,
     resolvers: options.resolvers,
     migrationConcurrency: positiveInteger('migrationConcurrency', options.migrationConcurrency ?? 4),
+    directDatabaseUrl: options.directDatabaseUrl || undefined,
   };
   if (!Number.isInteger(resolved.suspendedStatus) || resolved.suspendedStatus < 400 || resolved.suspendedStatus > 599) {
     throw new TenancyConfigError(`suspendedStatus must be an HTTP error status (400-599), got ${resolved.suspendedStatus}.`);

@@ -63,6 +63,13 @@ export interface TenancyModuleOptions {
   resolvers?: TenantResolver[];
   /** Concurrency of tenant migration runs started by the library. @default 4 */
   migrationConcurrency?: number;
+  /**
+   * A direct (not pooled) PostgreSQL URL, for the `LISTEN` session that lets this process follow
+   * registry changes made by other processes at once. Without it (for example behind PgBouncer in
+   * transaction mode), other processes' changes are seen after `cache.ttl` and
+   * `knownHosts.refreshInterval`.
+   */
+  directDatabaseUrl?: string;
 }
 
 /** Options after defaults were applied. */
@@ -79,4 +86,5 @@ export interface ResolvedTenancyOptions {
   suspendedStatus: number;
   resolvers?: TenantResolver[];
   migrationConcurrency: number;
+  directDatabaseUrl?: string;
 }

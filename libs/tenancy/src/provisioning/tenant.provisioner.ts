@@ -5,7 +5,7 @@ import { Domain } from '../entities/domain.entity.js';
 import { Tenant, type TenantStatus } from '../entities/tenant.entity.js';
 import { errorMessage, SchemaMigrator } from '../migrations/schema-migrator.js';
 import { parseDomain } from '../resolution/host.js';
-import { TenantRegistry } from '../resolution/tenant.registry.js';
+import { TenantChangeNotifier } from '../resolution/tenant-change.notifier.js';
 import { assertTenantSchemaName, quoteIdentifier } from '../schema/schema-name.js';
 import { pgArray } from '../schema/pg-array.js';
 import { sqlEntityManager } from '../schema/sql-entity-manager.js';
@@ -64,7 +64,7 @@ export class TenantProvisioner {
   constructor(
     private readonly orm: MikroORM,
     private readonly migrator: SchemaMigrator,
-    private readonly registry: TenantRegistry,
+    private readonly notifier: TenantChangeNotifier,
     @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
   ) {
     const shared = quoteIdentifier(options.sharedSchema);
@@ -124,8 +124,7 @@ export class TenantProvisioner {
     } catch (error) {
       throw translate(error, schema);
     }
-    this.registry.schemaAdded(schema);
-    this.registry.hostsAdded(domains);
+    await this.notifier.changed({ schema, hosts: domains });
     this.logger.log(`Created tenant "${schema}" in ${Math.round(performance.now() - started)} ms.`);
     return { ...(await this.details(schema)), migrations };
   }
@@ -143,7 +142,7 @@ export class TenantProvisioner {
         await em.execute(`drop schema if exists ${quoteIdentifier(schema)} cascade`);
       }
     });
-    this.registry.forgetTenant(tenant.id);
+    await this.notifier.changed({ tenantId: tenant.id });
     this.logger.log(`Deleted tenant "${schema}"${options.dropSchema ? ' and dropped its schema' : ''}.`);
   }
 
@@ -151,7 +150,7 @@ export class TenantProvisioner {
   async setStatus(schema: string, status: Exclude<TenantStatus, 'provisioning'>): Promise<TenantDetails> {
     const tenant = await this.details(schema);
     await this.em().execute(`update ${this.tenantTable} set status = ?, updated_at = now() where id = ?`, [status, tenant.id]);
-    this.registry.forgetTenant(tenant.id);
+    await this.notifier.changed({ tenantId: tenant.id });
     return this.details(schema);
   }
 
@@ -175,8 +174,7 @@ export class TenantProvisioner {
     } catch (error) {
       throw translate(error, schema, host);
     }
-    this.registry.hostsAdded([host]);
-    this.registry.forgetTenant(tenant.id);
+    await this.notifier.changed({ tenantId: tenant.id, hosts: [host] });
     return this.details(schema);
   }
 
@@ -194,7 +192,7 @@ export class TenantProvisioner {
       throw new PrimaryDomainError(`Domain "${host}" is the tenant's primary domain: make another domain primary first.`);
     }
     await this.em().execute(`delete from ${this.domainTable} where host = ?`, [host]);
-    this.registry.forgetTenant(Number(row.tenant_id));
+    await this.notifier.changed({ tenantId: Number(row.tenant_id) });
   }
 
   /** Makes a domain its tenant's primary domain. */

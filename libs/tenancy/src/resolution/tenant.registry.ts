@@ -15,6 +15,16 @@ import type { TenantLookup } from './tenant.resolver.js';
 const NOT_FOUND = Object.freeze({ notFound: true as const });
 type CacheValue = TenantRecord | typeof NOT_FOUND;
 
+/** A change to the tenant registry: what cached entries it makes stale. */
+export interface TenantChange {
+  /** The tenant whose cached entries are stale. */
+  tenantId?: number;
+  /** Hosts that were registered. */
+  hosts?: string[];
+  /** A schema that now has a tenant. */
+  schema?: string;
+}
+
 interface TenantRow {
   id: number;
   schema: string;
@@ -97,6 +107,19 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
     return this.lookup({ schema });
   }
 
+  /** Drops what a change made stale: the tenant's entries, negative entries of new hosts and schema. */
+  apply(change: TenantChange): void {
+    if (change.tenantId !== undefined) {
+      this.forgetTenant(change.tenantId);
+    }
+    if (change.hosts) {
+      this.hostsAdded(change.hosts);
+    }
+    if (change.schema !== undefined) {
+      this.cache.delete(`s:${change.schema}`);
+    }
+  }
+
   /** Forgets everything cached about a tenant (after suspend, resume, delete, domain changes). */
   forgetTenant(tenantId: number): void {
     for (const [key, value] of this.cache.entries()) {
@@ -104,6 +127,11 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
         this.cache.delete(key);
       }
     }
+  }
+
+  /** Forgets every cached lookup. */
+  forgetAll(): void {
+    this.cache.clear();
   }
 
   /** Records hosts that were just registered: drops their negative entries and adds them to the filter. */
@@ -115,11 +143,6 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
     if (this.filterLoading) {
       this.addedWhileLoading.push(...hosts);
     }
-  }
-
-  /** Forgets a schema's negative entry (after a tenant was created with it). */
-  schemaAdded(schema: string): void {
-    this.cache.delete(`s:${schema}`);
   }
 
   /** Rebuilds the known-hosts filter from the domain table. */

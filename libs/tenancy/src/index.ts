@@ -27,3 +27,4 @@ export type { SchemaMigrationResult, SchemaMigrationState, SchemaMigrationStatus
 export type { MigrationSetName } from './migrations/migration-orm.factory.js';
 export { TenantProvisioner, type CreateTenantInput, type TenantDetails } from './provisioning/tenant.provisioner.js';
 export { TenancyErrorFilter, tenancyErrorStatus } from './http/tenancy-error.filter.js';
+export * from './cli/index.js';

@@ -1,0 +1,100 @@
+import { Inject } from '@nestjs/common';
+import { Command, Option } from 'nest-commander';
+import type { SchemaMigrationState } from '../migrations/migration-result.js';
+import { SchemaMigrator } from '../migrations/schema-migrator.js';
+import { TENANCY_OPTIONS } from '../tenancy.module-definition.js';
+import type { ResolvedTenancyOptions } from '../tenancy.options.js';
+import { TenancyService } from '../tenancy.service.js';
+import { CliUsageError } from './cli-usage.error.js';
+import { collectValues } from './cli-option.parsers.js';
+import { CliOutput } from './cli.output.js';
+import { TenancyCommand } from './tenancy.command.js';
+import { selectTenantSchemas } from './tenant-schema.selection.js';
+
+/** Flags of `migrate:status`. */
+export interface MigrateStatusCommandOptions {
+  shared?: boolean;
+  tenants?: boolean;
+  schema?: string[];
+  json?: boolean;
+}
+
+/** The JSON document of `migrate:status --json`. */
+export interface MigrationStatusReport {
+  /** The shared schema first, then tenant schemas by name. */
+  schemas: SchemaMigrationState[];
+}
+
+/**
+ * `migrate:status`: applied and pending migrations per schema, read with one query across the
+ * schemas' migration tables.
+ *
+ * @example npm run cli -- migrate:status --json
+ */
+@Command({ name: 'migrate:status', description: 'applied and pending migrations per schema' })
+export class MigrateStatusCommand extends TenancyCommand<MigrateStatusCommandOptions> {
+  constructor(
+    output: CliOutput,
+    private readonly migrator: SchemaMigrator,
+    private readonly tenancy: TenancyService,
+    @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
+  ) {
+    super(output);
+  }
+
+  @Option({ flags: '--shared', description: 'the shared schema only' })
+  parseShared(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--tenants', description: 'tenant schemas only' })
+  parseTenants(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--schema <schema>', description: 'only this tenant schema (repeatable)' })
+  parseSchema(value: string, previous?: string[]): string[] {
+    return collectValues(value, previous);
+  }
+
+  @Option({ flags: '--json', description: 'print one JSON document' })
+  parseJson(): boolean {
+    return true;
+  }
+
+  protected async execute(_params: string[], options: MigrateStatusCommandOptions): Promise<void> {
+    if (options.shared && (options.tenants || options.schema)) {
+      throw new CliUsageError('--shared cannot be combined with --tenants or --schema.');
+    }
+    const states: SchemaMigrationState[] = [];
+    if (!options.tenants && !options.schema) {
+      const shared = this.options.sharedSchema;
+      states.push(...(await this.migrator.states('shared', [shared])).values());
+    }
+    if (!options.shared) {
+      const schemas = await selectTenantSchemas(this.tenancy, options.schema);
+      states.push(...(await this.migrator.states('tenant', schemas)).values());
+    }
+    if (options.json) {
+      const report: MigrationStatusReport = { schemas: states };
+      this.output.json(report);
+    } else if (this.output.interactive) {
+      this.output.table(
+        ['schema', 'set', 'applied', 'pending'],
+        states.map((state) => [state.schema, state.set, state.applied.length, state.pending.join('\n')]),
+      );
+      const behind = states.filter((state) => state.pending.length > 0).length;
+      this.output.line(`${states.length} schemas, ${behind} with pending migrations`);
+    } else {
+      for (const state of states) {
+        this.output.line(describeState(state));
+      }
+    }
+  }
+}
+
+function describeState(state: SchemaMigrationState): string {
+  const label = state.set === 'shared' ? `${state.schema} (shared)` : state.schema;
+  const pending = state.pending.length > 0 ? `: ${state.pending.join(', ')}` : '';
+  return `${label}: ${state.applied.length} applied, ${state.pending.length} pending${pending}`;
+}

@@ -44,6 +44,8 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger(TenantRegistry.name);
   private readonly cache: LRUCache<string, CacheValue>;
   private readonly inflight = new Map<string, Promise<TenantRecord | undefined>>();
+  /** Bumped by every change, so that a lookup that started before it does not cache its answer. */
+  private generation = 0;
   private filter?: KnownHostsFilter;
   private filterLoading?: Promise<void>;
   private filterAttemptAt = 0;
@@ -96,8 +98,13 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
     }
     let pending = this.inflight.get(key);
     if (!pending) {
-      pending = this.load(key, lookup).finally(() => this.inflight.delete(key));
-      this.inflight.set(key, pending);
+      const loading = this.load(key, lookup).finally(() => {
+        if (this.inflight.get(key) === loading) {
+          this.inflight.delete(key);
+        }
+      });
+      pending = loading;
+      this.inflight.set(key, loading);
     }
     return pending;
   }
@@ -109,6 +116,8 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
 
   /** Drops what a change made stale: the tenant's entries, negative entries of new hosts and schema. */
   apply(change: TenantChange): void {
+    this.generation++;
+    this.inflight.clear();
     if (change.tenantId !== undefined) {
       this.forgetTenant(change.tenantId);
     }
@@ -131,6 +140,8 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
 
   /** Forgets every cached lookup. */
   forgetAll(): void {
+    this.generation++;
+    this.inflight.clear();
     this.cache.clear();
   }
 
@@ -184,17 +195,23 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async load(key: string, lookup: TenantLookup): Promise<TenantRecord | undefined> {
+    const generation = this.generation;
     const byHost = 'host' in lookup;
     const sql = byHost
       ? `select t.id, t.schema, t.name, t.status from ${this.domainTable} d join ${this.tenantTable} t on t.id = d.tenant_id where d.host = ?`
       : `select t.id, t.schema, t.name, t.status from ${this.tenantTable} t where t.schema = ?`;
     const [row] = await sqlEntityManager(this.orm.em.fork()).execute<TenantRow[]>(sql, [byHost ? lookup.host : lookup.schema]);
+    const current = generation === this.generation;
     if (!row) {
-      this.cache.set(key, NOT_FOUND, { ttl: this.options.cache.negativeTtl });
+      if (current) {
+        this.cache.set(key, NOT_FOUND, { ttl: this.options.cache.negativeTtl });
+      }
       return undefined;
     }
     const tenant: TenantRecord = Object.freeze({ id: Number(row.id), schema: row.schema, name: row.name, status: row.status });
-    this.cache.set(key, tenant);
+    if (current) {
+      this.cache.set(key, tenant);
+    }
     return tenant;
   }
 }

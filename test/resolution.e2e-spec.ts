@@ -79,4 +79,15 @@ describe('negative cache entries', () => {
     expect(results.every((result) => result === undefined)).toBe(true);
     expect(queries.count).toBe(1);
   });
+
+  it('do not keep an answer that was read before a change to the registry', async () => {
+    const registry = context.get(TenantRegistry);
+    const queries = countQueries(context as NestFastifyApplication);
+    const host = `${randomBytes(6).toString('hex')}.raced.test`;
+    const inFlight = registry.lookup({ host });
+    registry.apply({ hosts: [host] }); // e.g. the domain was just registered by another process
+    expect(await inFlight).toBeUndefined();
+    await registry.lookup({ host });
+    expect(queries.count).toBe(2);
+  });
 });

@@ -82,9 +82,8 @@ describe('fail closed on the holes MikroORM leaves open', () => {
     orm = context.get(MikroORM);
     tenancy = context.get(TenancyService);
     tenant = await createTestTenant(context, { schema: uniqueName('holes') });
-    const connection = orm.em.fork().getConnection();
-    for (const sql of DECOYS) {
-      await connection.execute(sql);
+    for (const statement of DECOYS) {
+      await sql(context, statement);
     }
     await tenancy.run(tenant, async (em) => {
       const book = em.create(BookSchema, { title: 'real' });
@@ -94,7 +93,7 @@ describe('fail closed on the holes MikroORM leaves open', () => {
   });
 
   afterAll(async () => {
-    await orm.em.fork().getConnection().execute('drop table if exists public.hole_book_tags, public.hole_book, public.hole_tag');
+    await sql(context, 'drop table if exists public.hole_book_tags, public.hole_book, public.hole_tag');
     await dropTestTenants(context, [tenant.schema]);
     await context.close();
   });

@@ -143,22 +143,19 @@ describe('fail closed (no tenant bound)', () => {
       await em.flush();
     });
     // decoy copies of the tenant tables in the shared schema: nothing may read or write them
-    const em = orm.em.fork();
-    await em
-      .getConnection()
-      .execute(
-        'create table if not exists public.project (id serial primary key, name text, description text, created_at timestamptz default now())',
-      );
-    await em
-      .getConnection()
-      .execute(
-        'create table if not exists public.task (id serial primary key, project_id int, title text, done boolean default false, created_at timestamptz default now())',
-      );
-    await em.getConnection().execute(`insert into public.project (name) values ('decoy')`);
+    await sql(
+      app,
+      'create table if not exists public.project (id serial primary key, name text, description text, created_at timestamptz default now())',
+    );
+    await sql(
+      app,
+      'create table if not exists public.task (id serial primary key, project_id int, title text, done boolean default false, created_at timestamptz default now())',
+    );
+    await sql(app, `insert into public.project (name) values ('decoy')`);
   });
 
   afterAll(async () => {
-    await orm.em.fork().getConnection().execute('drop table if exists public.task, public.project');
+    await sql(app, 'drop table if exists public.task, public.project');
     await dropTestTenants(app, [a.schema, b.schema]);
     await app.close();
   });

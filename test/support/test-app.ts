@@ -3,6 +3,7 @@ import { MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SchemaMigrator } from 'nestjs-tenancy';
 import { inject } from 'vitest';
 import { createExampleApp } from '../../apps/example/src/app.factory.js';
 
@@ -32,11 +33,15 @@ export function countQueries(app: NestFastifyApplication): { readonly count: num
   return counter;
 }
 
-/** Runs hand-written SQL on the app's database (outside any tenant) and returns the rows. */
-export function sql<T extends object = Record<string, unknown>>(
+/**
+ * Runs hand-written SQL on the app's database and returns the rows, through the library's
+ * migration connection (which the tenant SQL guard does not watch), so tests can inspect any schema.
+ */
+export async function sql<T extends object = Record<string, unknown>>(
   app: Pick<INestApplicationContext, 'get'>,
   query: string,
   params: unknown[] = [],
 ): Promise<T[]> {
-  return (app.get(MikroORM).em.fork() as SqlEntityManager).execute<T[]>(query, params);
+  const orm = await app.get(SchemaMigrator).migrationOrm('tenant');
+  return (orm.em.fork() as SqlEntityManager).execute<T[]>(query, params);
 }

@@ -33,11 +33,16 @@ export class TenantIsolation implements OnModuleInit {
         entities.set(table, meta.pivotTable ? `The pivot table of a tenant relation (${table})` : meta.className);
       }
     }
-    const guard = new TenantSqlGuard(entities, () => this.context.current()?.schema);
+    const platform = this.orm.em.getPlatform();
+    const guard = new TenantSqlGuard(
+      entities,
+      () => this.context.current()?.schema,
+      (sql, params) => platform.formatQuery(sql, params),
+    );
     const config = this.orm.config;
     const current = config.get('onQuery') as OnQuery & { [ORIGINAL]?: OnQuery };
     const original = current[ORIGINAL] ?? current;
-    const onQuery = (sql: string, params: readonly unknown[]): string => original(guard.check(sql), params);
+    const onQuery = (sql: string, params: readonly unknown[]): string => original(guard.check(sql, params), params);
     config.set('onQuery', Object.assign(onQuery, { [ORIGINAL]: original }));
     config.set('schema', UNBOUND_SCHEMA);
     this.logger.log(

@@ -37,8 +37,51 @@ describe('TenantSqlGuard', () => {
     expect(() => bound('acme').check('update "globex"."task" set done = true')).toThrow(CrossTenantAccessError);
   });
 
-  it('allows an explicitly qualified schema when no tenant is bound', () => {
-    expect(() => bound().check('select * from "globex"."project"')).not.toThrow();
+  it('refuses a tenant table in any schema when no tenant is bound', () => {
+    expect(() => bound().check('select * from "globex"."project"')).toThrow(NoTenantBoundError);
+    expect(() => bound().check('select * from public.project')).toThrow(NoTenantBoundError);
+  });
+
+  it.each([
+    'select * from "acme"."project" p, project x',
+    'select * from /* c */ project',
+    'select * from -- c\n project',
+    'select * from"project"',
+    'select * from db.public.project',
+    'truncate project',
+    'truncate "acme"."task", project',
+    'drop table if exists project',
+    'delete from "acme"."task" using project where true',
+    'merge into "acme"."task" t using project p on true when matched then delete',
+    'select * from "acme"."task" t join lateral (select * from project) x on true',
+    'SELECT * FROM\n\tPROJECT',
+    'copy project to stdout',
+    'insert into project (name) select name from "acme"."project"',
+    'with x as (select * from project) select * from x',
+  ])('refuses %s while acme is bound', (sql) => {
+    expect(() => bound('acme').check(sql.replaceAll('\\n', '\n').replaceAll('\\t', '\t'))).toThrow(/was refused/);
+  });
+
+  it('does not mistake literals, comments and columns for tables', () => {
+    const guard = bound('acme');
+    expect(() => guard.check(`select 'from project' as x from "acme"."task" -- from project`)).not.toThrow();
+    expect(() => guard.check(`select $$ from project $$, e'\\' from project' from "acme"."task"`)).not.toThrow();
+    expect(() =>
+      guard.check(
+        'select "t0"."project_id", "t0"."title" from "acme"."task" as "t0" where "t0"."project_id" in (select "p"."id" from "acme"."project" as "p")',
+      ),
+    ).not.toThrow();
+    expect(() => guard.check('select * from generate_series(1, 3) as project')).not.toThrow();
+  });
+
+  it('sees tables given as ?? identifier parameters', () => {
+    const guard = new TenantSqlGuard(
+      tables,
+      () => 'acme',
+      (sql, params) => sql.replace('??', String(params[0])),
+    );
+    expect(() => guard.check('select * from ??', ['project'])).toThrow(NoTenantBoundError);
+    expect(() => guard.check('select * from ??', ['"acme"."project"'])).not.toThrow();
   });
 });
 

@@ -1,7 +1,14 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { CrossTenantAccessError, NoTenantBoundError, TenancyService, type TenantDetails } from 'nestjs-tenancy';
+import {
+  CrossTenantAccessError,
+  NoTenantBoundError,
+  TenancyService,
+  TenantNotActiveError,
+  TenantNotFoundError,
+  type TenantDetails,
+} from 'nestjs-tenancy';
 import { createTestTenant, dropTestTenants, tenantRequest } from 'nestjs-tenancy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Project } from '../apps/example/src/entities/project.entity.js';
@@ -73,7 +80,7 @@ describe('request isolation (example app, real PostgreSQL)', () => {
     expect(response.json()).toMatchObject({ statusCode: 404, error: 'Not Found' });
   });
 
-  it.each(['bad host', 'a..b', 'x.test:99999', '[zz::1]', 'evil.test/path'])(
+  it.each(['bad host', 'a..b', 'x.test:99999', '[zz::1]', '[fe80::1%1]', 'evil.test/path'])(
     'answers 400 JSON for malformed host %j',
     async (host) => {
       const response = await request(host, 'GET', '/projects');
@@ -124,6 +131,31 @@ describe('request isolation (example app, real PostgreSQL)', () => {
     );
     expect(nested).toEqual(['beta']);
     expect(tenancy.current()).toBeUndefined();
+  });
+
+  it('refuses run() for a suspended or unknown tenant unless asked, and re-reads the registry', async () => {
+    const tenancy = app.get(TenancyService);
+    await tenancy.suspend(b.schema);
+    try {
+      await expect(tenancy.run(b.schema, () => 'ran')).rejects.toThrow(TenantNotActiveError);
+      await expect(tenancy.run(b, () => 'ran')).rejects.toThrow(TenantNotActiveError);
+      await expect(tenancy.run(b.schema, () => 'ran', { allowSuspended: true })).resolves.toBe('ran');
+    } finally {
+      await tenancy.resume(b.schema);
+    }
+    await expect(tenancy.run('no_such_tenant', () => 'ran')).rejects.toThrow(TenantNotFoundError);
+    await expect(tenancy.run({ ...a, schema: 'public' }, () => 'ran')).rejects.toThrow(TenantNotFoundError);
+  });
+
+  it('answers 400 JSON for a NUL character or a wrong type in a body', async () => {
+    for (const payload of [{ name: 'a\u0000b' }, { name: 42 }, { name: '' }, { name: 'x'.repeat(201) }]) {
+      const response = await request(hostA, 'POST', '/projects', payload);
+      expect(response.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(response.json()).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    }
+    expect((await request(hostA, 'GET', '/projects/abc')).statusCode).toBe(400);
+    expect((await request(hostA, 'GET', '/projects?limit=1000')).statusCode).toBe(400);
+    expect((await request(hostA, 'PATCH', '/tasks/1', { done: 'yes' })).statusCode).toBe(400);
   });
 });
 

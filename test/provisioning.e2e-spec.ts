@@ -156,6 +156,8 @@ describe('provisioning', () => {
       [{ schema: 'Bad Name', name: 'x', domain: 'bad.example.test' }, 400],
       [{ schema: uniqueName('s'), name: 'x' }, 400],
       [{ schema: uniqueName('s'), name: 'x', domain: 'bad host' }, 400],
+      [{ schema: uniqueName('s'), name: 'x', domain: '[fe80::1%1]' }, 400],
+      [{ schema: uniqueName('s'), name: ['x'], domain: 'x.example.test' }, 400],
       [{ schema, name: 'again', domain: 'again.example.test' }, 409],
       [{ schema: uniqueName('s'), name: 'x', domain }, 409],
     ] as const;
@@ -171,6 +173,17 @@ describe('provisioning', () => {
       payload: '{nope',
     });
     expect(garbage.statusCode).toBe(400);
+  });
+
+  it('plans a dry run without touching the database', async () => {
+    const ghost = uniqueName('ghost');
+    const result = await app.get(SchemaMigrator).migrateTenant(ghost, { dryRun: true });
+    expect(result).toMatchObject({
+      schema: ghost,
+      status: 'planned',
+      migrations: await app.get(SchemaMigrator).migrationNames('tenant'),
+    });
+    expect(await sql(app, 'select 1 from pg_namespace where nspname = ?', [ghost])).toEqual([]);
   });
 
   it('deletes a tenant and its domains, dropping the schema only when asked', async () => {

@@ -1,8 +1,9 @@
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { SchemaMigrator, TenancyErrorFilter, TenancyService, TenantRegistry } from 'nestjs-tenancy';
+import { SchemaMigrator, TenancyService, TenantRegistry } from 'nestjs-tenancy';
 import { type ExampleAppOptions, AppModule } from './app.module.js';
-import { DatabaseErrorFilter } from './database-error.filter.js';
+import { AppErrorFilter } from './app-error.filter.js';
+import { Project } from './entities/project.entity.js';
 import type { LogLevel } from '@nestjs/common';
 
 /** Options of {@link createExampleApp}. */
@@ -26,10 +27,20 @@ export async function createExampleApp(options: CreateExampleAppOptions): Promis
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), new FastifyAdapter(), {
     logger: options.logger ?? ['log', 'warn', 'error'],
   });
-  const adapterHost = app.get(HttpAdapterHost);
-  app.useGlobalFilters(new DatabaseErrorFilter(adapterHost), new TenancyErrorFilter(adapterHost));
+  app.useGlobalFilters(new AppErrorFilter(app.get(HttpAdapterHost)));
   await app.init();
 
+  try {
+    await prepareDatabase(app, options.seed !== false);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  return app;
+}
+
+/** Applies pending migrations (shared, then every tenant) and seeds the demo tenants on an empty registry. */
+async function prepareDatabase(app: NestFastifyApplication, seed: boolean): Promise<void> {
   const migrator = app.get(SchemaMigrator);
   const tenancy = app.get(TenancyService);
   await migrator.migrateShared();
@@ -39,16 +50,14 @@ export async function createExampleApp(options: CreateExampleAppOptions): Promis
   if (failed.length > 0) {
     throw new Error(`Tenant migrations failed: ${failed.map((result) => `${result.schema}: ${result.error}`).join('; ')}`);
   }
-  if (options.seed !== false && tenants.length === 0) {
+  if (seed && tenants.length === 0) {
     for (const demo of DEMO_TENANTS) {
       await tenancy.createTenant(demo);
       await tenancy.run(demo.schema, async (em) => {
-        const { Project } = await import('./entities/project.entity.js');
         em.create(Project, { name: `${demo.name} website`, description: 'Seeded demo project', createdAt: new Date() });
         await em.flush();
       });
     }
   }
   await app.get(TenantRegistry).refreshKnownHosts();
-  return app;
 }

@@ -28,3 +28,4 @@ export type { MigrationSetName } from './migrations/migration-orm.factory.js';
 export { TenantProvisioner, type CreateTenantInput, type TenantDetails } from './provisioning/tenant.provisioner.js';
 export { TenancyErrorFilter, tenancyErrorStatus } from './http/tenancy-error.filter.js';
 export * from './cli/index.js';
+export { isDatabaseUnavailable } from './http/database-unavailable.js';

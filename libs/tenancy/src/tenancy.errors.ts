@@ -30,6 +30,9 @@ export class TenantIsolationError extends DriverException {
   }
 }
 
+/** Input given to the library (a tenant name, a domain ...) is invalid: a 400 at the HTTP edge. */
+export class InvalidTenantInputError extends TenancyError {}
+
 /** A module option is missing or invalid; thrown at bootstrap. */
 export class TenancyConfigError extends TenancyError {}
 
@@ -37,10 +40,10 @@ export class TenancyConfigError extends TenancyError {}
 export class EntityKindError extends TenancyError {}
 
 /** A schema name fails validation (`^[a-z_][a-z0-9_]{0,62}$`, not reserved, not `pg_*`). */
-export class InvalidSchemaNameError extends TenancyError {}
+export class InvalidSchemaNameError extends InvalidTenantInputError {}
 
 /** A host name (domain) fails validation. */
-export class InvalidHostError extends TenancyError {}
+export class InvalidHostError extends InvalidTenantInputError {}
 
 /** No tenant has this schema (or id). */
 export class TenantNotFoundError extends TenancyError {}
@@ -55,7 +58,7 @@ export class DomainTakenError extends TenancyError {}
 export class DomainNotFoundError extends TenancyError {}
 
 /** A domain operation would leave a tenant with no primary domain. */
-export class PrimaryDomainError extends TenancyError {}
+export class PrimaryDomainError extends InvalidTenantInputError {}
 
 /** The tenant is suspended (or still being provisioned) and cannot be bound. */
 export class TenantNotActiveError extends TenancyError {}

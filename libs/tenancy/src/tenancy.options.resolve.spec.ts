@@ -16,7 +16,6 @@ describe('resolveTenancyOptions', () => {
   });
 
   it.each([
-    [{ sharedSchema: 'Bad-Name' }, /sharedSchema/],
     [{ cache: { max: 0 } }, /cache.max/],
     [{ cache: { ttl: 1.5 } }, /cache.ttl/],
     [{ suspendedStatus: 200 }, /suspendedStatus/],

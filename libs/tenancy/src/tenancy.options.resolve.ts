@@ -8,10 +8,8 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
  * {@link TenancyConfigError} saying what to change.
  */
 export function resolveTenancyOptions(options: TenancyModuleOptions = {}): ResolvedTenancyOptions {
-  const sharedSchema = options.sharedSchema ?? 'public';
-  if (!IDENTIFIER.test(sharedSchema)) {
-    throw new TenancyConfigError(`sharedSchema "${sharedSchema}" is not a valid schema name (^[a-z_][a-z0-9_]{0,62}$).`);
-  }
+  // the registry entities are declared in `public`, so the shared schema is `public`
+  const sharedSchema = 'public';
   const tableName = options.migrations?.tableName ?? 'mikro_orm_migrations';
   if (!IDENTIFIER.test(tableName)) {
     throw new TenancyConfigError(`migrations.tableName "${tableName}" is not a valid table name.`);

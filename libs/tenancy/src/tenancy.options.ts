@@ -17,11 +17,6 @@ export interface MigrationSetOptions {
 
 /** Options of `TenancyModule.forRoot` / `forRootAsync`. */
 export interface TenancyModuleOptions {
-  /**
-   * The shared schema: the tenant registry and every shared entity live here.
-   * @default 'public'
-   */
-  sharedSchema?: string;
   /** The two migration sets. Required for provisioning and for the CLI. */
   migrations?: {
     shared?: MigrationSetOptions;
@@ -74,6 +69,7 @@ export interface TenancyModuleOptions {
 
 /** Options after defaults were applied. */
 export interface ResolvedTenancyOptions {
+  /** The shared schema (`public`): the registry and every shared entity live there. */
   sharedSchema: string;
   migrations: {
     shared?: MigrationSetOptions;

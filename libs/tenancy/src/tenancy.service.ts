@@ -4,7 +4,7 @@ import { TenantContext } from './context/tenant-context.js';
 import type { TenantRecord } from './context/tenant-record.js';
 import { type CreateTenantInput, type TenantDetails, TenantProvisioner } from './provisioning/tenant.provisioner.js';
 import { TenantRegistry } from './resolution/tenant.registry.js';
-import { NoTenantBoundError, TenantNotFoundError } from './tenancy.errors.js';
+import { NoTenantBoundError, TenantNotActiveError, TenantNotFoundError } from './tenancy.errors.js';
 
 /**
  * The library's API for application code: the current tenant, running code as a tenant outside
@@ -40,11 +40,23 @@ export class TenancyService {
    * Runs `fn` with a tenant bound (for jobs, cron, scripts), like django-tenants' `tenant_context`:
    * in a fresh MikroORM request context whose EntityManager is bound to the tenant's schema. The
    * EntityManager passed to `fn` (and the injected one, inside `fn`) work on that tenant only.
+   * The tenant is always looked up in the registry (cached); a suspended tenant is refused unless
+   * `allowSuspended` is set.
    */
-  async run<T>(tenant: string | TenantRecord, fn: (em: EntityManager) => Promise<T> | T): Promise<T> {
-    const record = typeof tenant === 'string' ? await this.registry.bySchema(tenant) : tenant;
+  async run<T>(
+    tenant: string | TenantRecord,
+    fn: (em: EntityManager) => Promise<T> | T,
+    options: { allowSuspended?: boolean } = {},
+  ): Promise<T> {
+    const schema = typeof tenant === 'string' ? tenant : tenant.schema;
+    const record = typeof schema === 'string' ? await this.registry.bySchema(schema) : undefined;
     if (!record) {
-      throw new TenantNotFoundError(`No tenant has schema "${String(tenant)}".`);
+      throw new TenantNotFoundError(`No tenant has schema ${JSON.stringify(schema)}.`);
+    }
+    if (record.status !== 'active' && !(record.status === 'suspended' && options.allowSuspended)) {
+      throw new TenantNotActiveError(
+        `Tenant "${record.schema}" is ${record.status}; pass { allowSuspended: true } to run code for a suspended tenant.`,
+      );
     }
     return RequestContext.create(
       this.orm.em,

@@ -20,6 +20,9 @@ export function stringField(body: Record<string, unknown>, field: string, max: n
   if (typeof value !== 'string' || value.trim().length === 0 || value.length > max) {
     throw new BadRequestException(`${field} must be a string of 1-${max} characters.`);
   }
+  if (value.includes('\u0000')) {
+    throw new BadRequestException(`${field} must not contain NUL characters.`);
+  }
   return value.trim();
 }
 

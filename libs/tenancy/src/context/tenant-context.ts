@@ -1,6 +1,6 @@
 import { MikroORM, RequestContext } from '@mikro-orm/core';
 import { Injectable } from '@nestjs/common';
-import { TenancyError } from '../tenancy.errors.js';
+import { TenancyConfigError } from '../tenancy.errors.js';
 import type { TenantRecord } from './tenant-record.js';
 
 /**
@@ -19,7 +19,7 @@ export class TenantContext {
     const context = RequestContext.currentRequestContext();
     const em = context?.map.get(this.orm.em.name);
     if (!context || !em) {
-      throw new TenancyError(
+      throw new TenancyConfigError(
         "No MikroORM request context is open, so no tenant can be bound. Keep MikroOrmModule's registerRequestContext on (the default), or use TenancyService.run(tenant, fn) outside HTTP.",
       );
     }

@@ -3,11 +3,10 @@ import { HttpAdapterHost } from '@nestjs/core';
 import {
   DomainNotFoundError,
   DomainTakenError,
-  InvalidHostError,
-  InvalidSchemaNameError,
-  PrimaryDomainError,
+  InvalidTenantInputError,
   TenancyError,
   TenantAlreadyExistsError,
+  TenantNotActiveError,
   TenantNotFoundError,
 } from '../tenancy.errors.js';
 import { httpErrorName } from './http-error-name.js';
@@ -20,11 +19,11 @@ export function tenancyErrorStatus(error: TenancyError): number {
   if (error instanceof TenantNotFoundError || error instanceof DomainNotFoundError) {
     return HttpStatus.NOT_FOUND;
   }
-  if (error instanceof InvalidSchemaNameError || error instanceof InvalidHostError || error instanceof PrimaryDomainError) {
+  if (error instanceof InvalidTenantInputError) {
     return HttpStatus.BAD_REQUEST;
   }
-  if (error.constructor === TenancyError) {
-    return HttpStatus.BAD_REQUEST;
+  if (error instanceof TenantNotActiveError) {
+    return HttpStatus.FORBIDDEN;
   }
   return HttpStatus.INTERNAL_SERVER_ERROR;
 }

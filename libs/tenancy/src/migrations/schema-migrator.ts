@@ -192,28 +192,24 @@ export class SchemaMigrator implements OnApplicationShutdown {
     orm?: MikroORM,
   ): Promise<SchemaMigrationResult> {
     const started = performance.now();
+    const owner = orm ?? (await this.migrationOrm(set));
+    if (options.dryRun) {
+      // read-only: MikroORM's getPending() would create the schema and its migrations table
+      const state = (await this.states(set, [schema], owner)).get(schema);
+      const pending = state?.pending ?? [];
+      const stop = options.to ? pending.indexOf(options.to) : -1;
+      const migrations =
+        direction === 'up' ? (stop >= 0 ? pending.slice(0, stop + 1) : pending) : (state?.applied.slice(-1) ?? []);
+      return { schema, set, status: 'planned', migrations, durationMs: Math.round(performance.now() - started) };
+    }
     const body = async (em: EntityManager): Promise<SchemaMigrationResult> => {
       const waitedForLock = await this.lock(em, schema);
       const migrator = new SetMigrator(sqlEntityManager(em));
       const transaction = em.getTransactionContext<Transaction>();
-      let migrations: string[];
-      if (options.dryRun) {
-        migrations =
-          direction === 'up'
-            ? (await migrator.getPending({ schema })).map((m) => m.name)
-            : (await migrator.getExecuted({ schema })).map((m) => m.name).slice(-1);
-      } else {
-        const target = { schema, transaction, ...(options.to ? { to: options.to } : {}) };
-        const ran = direction === 'up' ? await migrator.up(target) : await migrator.down(target);
-        migrations = ran.map((m) => m.name);
-      }
-      const status = options.dryRun
-        ? 'planned'
-        : migrations.length === 0
-          ? 'up-to-date'
-          : direction === 'up'
-            ? 'migrated'
-            : 'reverted';
+      const target = { schema, transaction, ...(options.to ? { to: options.to } : {}) };
+      const ran = direction === 'up' ? await migrator.up(target) : await migrator.down(target);
+      const migrations = ran.map((m) => m.name);
+      const status = migrations.length === 0 ? 'up-to-date' : direction === 'up' ? 'migrated' : 'reverted';
       return {
         schema,
         set,
@@ -224,11 +220,7 @@ export class SchemaMigrator implements OnApplicationShutdown {
       };
     };
     try {
-      if (options.em) {
-        return await body(options.em);
-      }
-      const owner = orm ?? (await this.migrationOrm(set));
-      return await owner.em.fork().transactional(body);
+      return await (options.em ? body(options.em) : owner.em.fork().transactional(body));
     } catch (error) {
       this.logger.debug(`Migrating ${set} schema "${schema}" failed: ${errorMessage(error)}`);
       throw new MigrationError(`Migrating ${set} schema "${schema}" failed: ${errorMessage(error)}`, { cause: error });

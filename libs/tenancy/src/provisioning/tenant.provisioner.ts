@@ -1,6 +1,7 @@
 import { MikroORM } from '@mikro-orm/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { TenantRecord } from '../context/tenant-record.js';
+import { isDatabaseUnavailable } from '../http/database-unavailable.js';
 import { Domain } from '../entities/domain.entity.js';
 import { Tenant, type TenantStatus } from '../entities/tenant.entity.js';
 import { errorMessage, SchemaMigrator } from '../migrations/schema-migrator.js';
@@ -12,6 +13,7 @@ import { sqlEntityManager } from '../schema/sql-entity-manager.js';
 import {
   DomainNotFoundError,
   DomainTakenError,
+  InvalidTenantInputError,
   MigrationError,
   PrimaryDomainError,
   ProvisioningError,
@@ -78,7 +80,7 @@ export class TenantProvisioner {
     assertTenantSchemaName(schema, this.options.sharedSchema);
     const name = input.name ?? schema;
     if (typeof name !== 'string' || name.trim().length === 0 || name.length > 200) {
-      throw new TenancyError('The tenant name must be 1-200 characters.');
+      throw new InvalidTenantInputError('The tenant name must be 1-200 characters.');
     }
     const domains = [...new Set((input.domains ?? []).map((domain) => parseDomain(domain)))];
     const orm = await this.migrator.migrationOrm('tenant');
@@ -154,14 +156,25 @@ export class TenantProvisioner {
     return this.details(schema);
   }
 
-  /** Attaches a domain to a tenant; `primary` makes it the primary one. */
+  /** Attaches a domain to a tenant; `primary` (or being its first domain) makes it the primary one. */
   async addDomain(schema: string, domain: string, options: { primary?: boolean } = {}): Promise<TenantDetails> {
     const host = parseDomain(domain);
-    const tenant = await this.details(schema);
-    const primary = options.primary === true || tenant.domains.length === 0;
+    let tenantId: number;
     try {
-      await this.em().transactional(async (txEm) => {
+      tenantId = await this.em().transactional(async (txEm) => {
         const em = sqlEntityManager(txEm);
+        // the tenant row's lock serialises domain changes of one tenant (one primary at a time)
+        const [tenant] = await em.execute<{ id: number }[]>(`select id from ${this.tenantTable} where schema = ? for update`, [
+          schema,
+        ]);
+        if (!tenant) {
+          throw new TenantNotFoundError(`No tenant has schema "${schema}".`);
+        }
+        const [{ count }] = await em.execute<{ count: string }[]>(
+          `select count(*) as count from ${this.domainTable} where tenant_id = ?`,
+          [tenant.id],
+        );
+        const primary = options.primary === true || Number(count) === 0;
         if (primary) {
           await em.execute(`update ${this.domainTable} set is_primary = false where tenant_id = ?`, [tenant.id]);
         }
@@ -170,11 +183,12 @@ export class TenantProvisioner {
           tenant.id,
           primary,
         ]);
+        return Number(tenant.id);
       });
     } catch (error) {
       throw translate(error, schema, host);
     }
-    await this.notifier.changed({ tenantId: tenant.id, hosts: [host] });
+    await this.notifier.changed({ tenantId, hosts: [host] });
     return this.details(schema);
   }
 
@@ -254,11 +268,14 @@ export class TenantProvisioner {
 
 /** Turns a database error into the library's error for it. */
 function translate(error: unknown, schema: string, host?: string): Error {
-  if (error instanceof TenancyError && !(error instanceof MigrationError)) {
-    return error;
+  if ((error instanceof TenancyError && !(error instanceof MigrationError)) || isDatabaseUnavailable(error)) {
+    return error as Error;
   }
   const code = (error as { code?: string }).code;
   const constraint = String((error as { constraint?: string }).constraint ?? (error as Error).message ?? '');
+  if (code === '23505' && /primary/.test(constraint)) {
+    return new PrimaryDomainError("The tenant's primary domain changed at the same time; try again.");
+  }
   if (code === '23505' && /host/.test(constraint)) {
     return new DomainTakenError(`Domain ${host ? `"${host}" ` : ''}is already used by another tenant.`);
   }

@@ -30,6 +30,8 @@ describe('normalizeHost', () => {
     'user@acme.com',
     'acme.com/path',
     '[zz::1]',
+    '[fe80::1%1]',
+    '[fe80::1%25eth0]:80',
     '::1',
     `${'a'.repeat(64)}.com`,
     'a.'.repeat(140) + 'com',

@@ -2,7 +2,7 @@ import { isIPv6 } from 'node:net';
 import { InvalidHostError } from '../tenancy.errors.js';
 
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
-const WITH_PORT = /^(?:\[([0-9a-f:.%]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/;
+const WITH_PORT = /^(?:\[([0-9a-f:.]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/;
 
 /**
  * Normalises a Host header value (or a domain given by a user) to the form domains are stored in:
@@ -27,7 +27,11 @@ export function normalizeHost(raw: string | undefined | null): string | undefine
     if (!isIPv6(ipv6)) {
       return undefined;
     }
-    return new URL(`http://[${ipv6}]/`).hostname;
+    try {
+      return new URL(`http://[${ipv6}]/`).hostname;
+    } catch {
+      return undefined;
+    }
   }
   const host = name.endsWith('.') ? name.slice(0, -1) : name;
   if (host.length === 0 || host.length > 253) {

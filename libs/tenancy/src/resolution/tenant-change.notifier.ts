@@ -80,6 +80,10 @@ export class TenantChangeNotifier implements OnApplicationBootstrap, OnApplicati
     try {
       await client.connect();
       await client.query(`listen ${TENANCY_CHANNEL}`);
+      if (this.stopped) {
+        await client.end();
+        return;
+      }
       this.client = client;
       // anything may have changed while we were not listening
       void this.registry.refreshKnownHosts();

@@ -1,0 +1,50 @@
+/**
+ * Sizes of the full run and of `--quick` (CI: keeps the harness working in well under 3 minutes;
+ * its figures are not the published ones). Tenant counts grow in three steps, `small`, `medium`
+ * and `large`; every measurement runs at the step named next to it.
+ */
+export const SIZES = {
+  full: {
+    poolSize: 10,
+    rowsPerTenant: 20,
+    tenants: { small: 10, medium: 1000, large: 10_000 },
+    inject: { warmup: 20_000, rounds: 5, requestsPerRound: 4000, batch: 8 },
+    stubbed: { warmup: 5000 },
+    sql: { warmup: 40_000, rounds: 5, requestsPerRound: 8000, batch: 8 },
+    http: { connections: 32, warmupSeconds: 10, seconds: 10, rounds: 4 },
+    pgbouncer: {
+      inject: { warmup: 5000, rounds: 3, requestsPerRound: 4000, batch: 8 },
+      http: { connections: 32, warmupSeconds: 5, seconds: 10, rounds: 4 },
+    },
+    profile: { requests: 20_000, always: true },
+    resolution: {
+      cacheMax: 1000,
+      fullCacheMax: 20_000,
+      rounds: 3,
+      requestsPerRound: 10_000,
+      concurrency: 8,
+      floodRequests: 10_000,
+    },
+    provisioning: { samples: 30 },
+    migrations: { concurrencies: [1, 4], rounds: 2, idleRuns: 3 },
+    memory: { smallCacheMax: 1000 },
+  },
+  quick: {
+    poolSize: 10,
+    rowsPerTenant: 20,
+    tenants: { small: 10, medium: 1000, large: 2000 },
+    inject: { warmup: 3000, rounds: 3, requestsPerRound: 1000, batch: 8 },
+    stubbed: { warmup: 1000 },
+    sql: { warmup: 10_000, rounds: 3, requestsPerRound: 2000, batch: 8 },
+    http: { connections: 16, warmupSeconds: 2, seconds: 3, rounds: 3 },
+    pgbouncer: { inject: { warmup: 1000, rounds: 3, requestsPerRound: 1000, batch: 8 }, http: undefined },
+    profile: { requests: 3000, always: false },
+    resolution: { cacheMax: 200, fullCacheMax: 4000, rounds: 3, requestsPerRound: 2000, concurrency: 8, floodRequests: 2000 },
+    provisioning: { samples: 8 },
+    migrations: { concurrencies: [1, 4], rounds: 1, idleRuns: 1, schemas: 200 },
+    memory: { smallCacheMax: 200 },
+  },
+};
+
+/** The sections of the report, in the order they run; `--only` and `--skip` take these names. */
+export const SECTIONS = ['overhead', 'http', 'pgbouncer', 'resolution', 'provisioning', 'migrations', 'memory'];

@@ -1,5 +1,6 @@
-import { Migration } from '@mikro-orm/migrations';
+import { Migration, Migrator } from '@mikro-orm/migrations';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -25,6 +26,27 @@ class FailingMigration extends Migration {
     this.addSql('create table "half_done" ("id" int)');
     this.addSql('select 1 / 0');
   }
+}
+
+/** Everything PostgreSQL knows about a schema's objects, with the schema's name replaced by S. */
+async function catalog(app: Pick<INestApplicationContext, 'get'>, schema: string): Promise<string[]> {
+  const queries = [
+    `select c.relname::text || ' ' || c.relkind::text || ' ' || coalesce(a.attname::text, '') || ' ' || coalesce(format_type(a.atttypid, a.atttypmod), '')
+       || ' ' || coalesce(a.attnotnull::text, '') || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '') as line
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       left join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+       left join pg_attrdef d on d.adrelid = c.oid and d.adnum = a.attnum
+       where n.nspname = ?`,
+    `select conname::text || ' ' || pg_get_constraintdef(oid) as line from pg_constraint where connamespace = ?::regnamespace`,
+    `select indexname || ' ' || indexdef as line from pg_indexes where schemaname = ?`,
+  ];
+  const lines: string[] = [];
+  for (const query of queries) {
+    const rows = await sql<{ line: string }>(app, query, [schema]);
+    lines.push(...rows.map((row) => row.line.replaceAll(schema, 'S')));
+  }
+  const migrations = await sql<{ name: string }>(app, `select name from "${schema}".mikro_orm_migrations order by id`);
+  return [...lines.sort(), ...migrations.map((row) => `migration ${row.name}`)];
 }
 
 interface Leftovers {
@@ -173,6 +195,20 @@ describe('provisioning', () => {
       payload: '{nope',
     });
     expect(garbage.statusCode).toBe(400);
+  });
+
+  it("builds a schema identical to one built by MikroORM's own Migrator (tables, columns, defaults, constraints, indexes, sequences, migration rows)", async () => {
+    const provisioned = uniqueName('same_a');
+    const reference = uniqueName('same_b');
+    created.push(provisioned);
+    await tenancy.createTenant({ schema: provisioned });
+    const orm = await app.get(SchemaMigrator).migrationOrm('tenant');
+    try {
+      await new Migrator(orm.em.fork() as SqlEntityManager).up({ schema: reference });
+      expect(await catalog(app, provisioned)).toEqual(await catalog(app, reference));
+    } finally {
+      await sql(app, `drop schema if exists "${reference}" cascade`);
+    }
   });
 
   it('plans a dry run without touching the database', async () => {

@@ -33,7 +33,7 @@ export async function createBaselineApp({ dist, databaseUrl, poolSize, schema, l
   const app = await NestFactory.create(BaselineModule.register({ dist, databaseUrl, poolSize, schema }), new FastifyAdapter(), {
     logger,
   });
-  app.useGlobalFilters(new dist.DatabaseErrorFilter(app.get(HttpAdapterHost)));
+  app.useGlobalFilters(new dist.AppErrorFilter(app.get(HttpAdapterHost)));
   await app.init();
   return app;
 }

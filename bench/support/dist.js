@@ -62,7 +62,7 @@ export async function loadDist() {
     import(exampleFile('entities/task.entity.js')),
     import(exampleFile('projects/projects.controller.js')),
     import(exampleFile('projects/projects.service.js')),
-    import(exampleFile('database-error.filter.js')),
+    import(exampleFile('app-error.filter.js')),
     import(libraryFile()),
   ]);
   return {
@@ -73,7 +73,7 @@ export async function loadDist() {
     TaskSchema: task.TaskSchema,
     ProjectsController: controller.ProjectsController,
     ProjectsService: service.ProjectsService,
-    DatabaseErrorFilter: errorFilter.DatabaseErrorFilter,
+    AppErrorFilter: errorFilter.AppErrorFilter,
     tenancy: library,
   };
 }

@@ -10,7 +10,12 @@ let stop = async () => undefined;
 if (!env.DATABASE_URL) {
   const { startEmbeddedDatabase } = await import('../dist/apps/example/apps/example/src/database/embedded-database.js');
   const dataDir = await mkdtemp(join(tmpdir(), 'tenancy-test-pg-'));
-  const database = await startEmbeddedDatabase({ dataDir, port: 55000 + (process.pid % 5000), database: 'tenancy_test', ephemeral: true });
+  const database = await startEmbeddedDatabase({
+    dataDir,
+    port: 55000 + (process.pid % 5000),
+    database: 'tenancy_test',
+    ephemeral: true,
+  });
   env.DATABASE_URL = database.url;
   stop = async () => {
     await database.stop();
@@ -19,7 +24,10 @@ if (!env.DATABASE_URL) {
   process.stdout.write(`Tests use an embedded PostgreSQL 18 (${database.url})\n`);
 }
 
-const vitest = spawn(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...process.argv.slice(2)], { env, stdio: 'inherit' });
+const vitest = spawn(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...process.argv.slice(2)], {
+  env,
+  stdio: 'inherit',
+});
 const code = await new Promise((resolve) => vitest.on('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0))));
 await stop();
 process.exitCode = code;

@@ -1,7 +1,7 @@
 import { MikroORM } from '@mikro-orm/core';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { TenantContext } from '../context/tenant-context.js';
-import { checkEntityKinds, type EntityKinds } from '../entities/entity-kinds.check.js';
+import { checkEntityKinds } from '../entities/entity-kinds.check.js';
 import { UNBOUND_SCHEMA } from '../tenancy.constants.js';
 import { TENANCY_OPTIONS } from '../tenancy.module-definition.js';
 import type { ResolvedTenancyOptions } from '../tenancy.options.js';
@@ -15,7 +15,6 @@ import { TenantSqlGuard } from './tenant-sql.guard.js';
 @Injectable()
 export class TenantIsolation implements OnModuleInit {
   private readonly logger = new Logger(TenantIsolation.name);
-  private kinds?: EntityKinds;
 
   constructor(
     private readonly orm: MikroORM,
@@ -25,7 +24,6 @@ export class TenantIsolation implements OnModuleInit {
 
   onModuleInit(): void {
     const kinds = checkEntityKinds(this.orm.getMetadata(), this.options.sharedSchema);
-    this.kinds = kinds;
     const entities = new Map<string, string>();
     for (const meta of this.orm.getMetadata()) {
       const table = meta.tableName ?? meta.collection;
@@ -48,14 +46,6 @@ export class TenantIsolation implements OnModuleInit {
     this.logger.log(
       `Tenancy ready: ${kinds.tenantEntities.size} tenant entities, ${kinds.sharedTables.size} shared tables in "${this.options.sharedSchema}".`,
     );
-  }
-
-  /** The entity kinds found at boot. */
-  entityKinds(): EntityKinds {
-    if (!this.kinds) {
-      throw new Error('TenantIsolation has not been initialised yet.');
-    }
-    return this.kinds;
   }
 }
 

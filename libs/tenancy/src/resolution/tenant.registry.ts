@@ -130,7 +130,7 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /** Forgets everything cached about a tenant (after suspend, resume, delete, domain changes). */
-  forgetTenant(tenantId: number): void {
+  private forgetTenant(tenantId: number): void {
     for (const [key, value] of this.cache.entries()) {
       if (value !== NOT_FOUND && (value as TenantRecord).id === tenantId) {
         this.cache.delete(key);
@@ -146,7 +146,7 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /** Records hosts that were just registered: drops their negative entries and adds them to the filter. */
-  hostsAdded(hosts: string[]): void {
+  private hostsAdded(hosts: string[]): void {
     for (const host of hosts) {
       this.cache.delete(`h:${host}`);
       this.filter?.add(host);

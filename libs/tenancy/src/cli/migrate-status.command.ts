@@ -1,21 +1,10 @@
-import { Inject } from '@nestjs/common';
 import { Command, Option } from 'nest-commander';
 import type { SchemaMigrationState } from '../migrations/migration-result.js';
-import { SchemaMigrator } from '../migrations/schema-migrator.js';
-import { TENANCY_OPTIONS } from '../tenancy.module-definition.js';
-import type { ResolvedTenancyOptions } from '../tenancy.options.js';
-import { TenancyService } from '../tenancy.service.js';
-import { CliUsageError } from './cli-usage.error.js';
-import { collectValues } from './cli-option.parsers.js';
-import { CliOutput } from './cli.output.js';
-import { TenancyCommand } from './tenancy.command.js';
+import { SchemaSelectionCommand, type SchemaSelectionOptions } from './schema-selection.command.js';
 import { selectTenantSchemas } from './tenant-schema.selection.js';
 
 /** Flags of `migrate:status`. */
-export interface MigrateStatusCommandOptions {
-  shared?: boolean;
-  tenants?: boolean;
-  schema?: string[];
+export interface MigrateStatusCommandOptions extends SchemaSelectionOptions {
   json?: boolean;
 }
 
@@ -32,42 +21,15 @@ export interface MigrationStatusReport {
  * @example npm run cli -- migrate:status --json
  */
 @Command({ name: 'migrate:status', description: 'applied and pending migrations per schema' })
-export class MigrateStatusCommand extends TenancyCommand<MigrateStatusCommandOptions> {
-  constructor(
-    output: CliOutput,
-    private readonly migrator: SchemaMigrator,
-    private readonly tenancy: TenancyService,
-    @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
-  ) {
-    super(output);
-  }
-
-  @Option({ flags: '--shared', description: 'the shared schema only' })
-  parseShared(): boolean {
-    return true;
-  }
-
-  @Option({ flags: '--tenants', description: 'tenant schemas only' })
-  parseTenants(): boolean {
-    return true;
-  }
-
-  @Option({ flags: '--schema <schema>', description: 'only this tenant schema (repeatable)' })
-  parseSchema(value: string, previous?: string[]): string[] {
-    return collectValues(value, previous);
-  }
-
+export class MigrateStatusCommand extends SchemaSelectionCommand<MigrateStatusCommandOptions> {
   @Option({ flags: '--json', description: 'print one JSON document' })
   parseJson(): boolean {
     return true;
   }
 
   protected async execute(_params: string[], options: MigrateStatusCommandOptions): Promise<void> {
-    if (options.shared && (options.tenants || options.schema)) {
-      throw new CliUsageError('--shared cannot be combined with --tenants or --schema.');
-    }
     const states: SchemaMigrationState[] = [];
-    if (!options.tenants && !options.schema) {
+    if (this.includesShared(options)) {
       const shared = this.options.sharedSchema;
       states.push(...(await this.migrator.states('shared', [shared])).values());
     }

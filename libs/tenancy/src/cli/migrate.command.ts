@@ -1,23 +1,14 @@
 import { TableNotFoundException } from '@mikro-orm/core';
-import { Inject } from '@nestjs/common';
 import { Command, Option } from 'nest-commander';
 import type { SchemaMigrationResult } from '../migrations/migration-result.js';
-import { errorMessage, SchemaMigrator } from '../migrations/schema-migrator.js';
-import { TENANCY_OPTIONS } from '../tenancy.module-definition.js';
-import type { ResolvedTenancyOptions } from '../tenancy.options.js';
-import { TenancyService } from '../tenancy.service.js';
-import { CliUsageError } from './cli-usage.error.js';
-import { collectValues, parsePositiveInteger } from './cli-option.parsers.js';
-import { CliOutput } from './cli.output.js';
+import { errorMessage } from '../migrations/schema-migrator.js';
+import { parsePositiveInteger } from './cli-option.parsers.js';
 import { MigrationReporter } from './migration.reporter.js';
-import { TenancyCommand } from './tenancy.command.js';
+import { SchemaSelectionCommand, type SchemaSelectionOptions } from './schema-selection.command.js';
 import { selectTenantSchemas } from './tenant-schema.selection.js';
 
 /** Flags of `migrate`. */
-export interface MigrateCommandOptions {
-  shared?: boolean;
-  tenants?: boolean;
-  schema?: string[];
+export interface MigrateCommandOptions extends SchemaSelectionOptions {
   concurrency?: number;
   dryRun?: boolean;
   json?: boolean;
@@ -35,31 +26,7 @@ export interface MigrateCommandOptions {
   name: 'migrate',
   description: 'apply pending migrations: the shared set, then every tenant schema',
 })
-export class MigrateCommand extends TenancyCommand<MigrateCommandOptions> {
-  constructor(
-    output: CliOutput,
-    private readonly migrator: SchemaMigrator,
-    private readonly tenancy: TenancyService,
-    @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
-  ) {
-    super(output);
-  }
-
-  @Option({ flags: '--shared', description: 'the shared schema only' })
-  parseShared(): boolean {
-    return true;
-  }
-
-  @Option({ flags: '--tenants', description: 'tenant schemas only' })
-  parseTenants(): boolean {
-    return true;
-  }
-
-  @Option({ flags: '--schema <schema>', description: 'only this tenant schema (repeatable; implies --tenants)' })
-  parseSchema(value: string, previous?: string[]): string[] {
-    return collectValues(value, previous);
-  }
-
+export class MigrateCommand extends SchemaSelectionCommand<MigrateCommandOptions> {
   @Option({ flags: '--concurrency <n>', description: 'tenant schemas migrated at once (default: migrationConcurrency, 4)' })
   parseConcurrency(value: string): number {
     return parsePositiveInteger(value);
@@ -81,15 +48,12 @@ export class MigrateCommand extends TenancyCommand<MigrateCommandOptions> {
   }
 
   protected async execute(_params: string[], options: MigrateCommandOptions): Promise<void> {
-    if (options.shared && (options.tenants || options.schema)) {
-      throw new CliUsageError('--shared cannot be combined with --tenants or --schema.');
-    }
     const reporter = new MigrationReporter(this.output, options.json === true);
     const dryRun = options.dryRun === true;
     let order: string[] = [];
     let sharedFailed = false;
     let sharedPlanned = false;
-    if (!options.tenants && !options.schema) {
+    if (this.includesShared(options)) {
       let shared = await this.migrator.migrateShared({ dryRun }).catch((error: unknown): SchemaMigrationResult => ({
         schema: this.options.sharedSchema,
         set: 'shared',

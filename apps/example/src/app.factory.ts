@@ -1,6 +1,6 @@
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { SchemaMigrator, TenancyService, TenantRegistry } from 'nestjs-tenancy';
+import { SchemaMigrator, TenancyService } from 'nestjs-tenancy';
 import { type ExampleAppOptions, AppModule } from './app.module.js';
 import { AppErrorFilter } from './app-error.filter.js';
 import { Project } from './entities/project.entity.js';
@@ -41,16 +41,12 @@ export async function createExampleApp(options: CreateExampleAppOptions): Promis
 
 /** Applies pending migrations (shared, then every tenant) and seeds the demo tenants on an empty registry. */
 async function prepareDatabase(app: NestFastifyApplication, seed: boolean): Promise<void> {
-  const migrator = app.get(SchemaMigrator);
-  const tenancy = app.get(TenancyService);
-  await migrator.migrateShared();
-  const tenants = await tenancy.listTenants();
-  const results = await migrator.migrateTenants(tenants.map((tenant) => tenant.schema));
-  const failed = results.filter((result) => result.status === 'failed');
+  const { failed } = await app.get(SchemaMigrator).migrateAll();
   if (failed.length > 0) {
-    throw new Error(`Tenant migrations failed: ${failed.map((result) => `${result.schema}: ${result.error}`).join('; ')}`);
+    throw new Error(`Migrations failed: ${failed.map((result) => `${result.schema}: ${result.error}`).join('; ')}`);
   }
-  if (seed && tenants.length === 0) {
+  const tenancy = app.get(TenancyService);
+  if (seed && (await tenancy.listTenants()).length === 0) {
     for (const demo of DEMO_TENANTS) {
       await tenancy.createTenant(demo);
       await tenancy.run(demo.schema, async (em) => {
@@ -59,5 +55,4 @@ async function prepareDatabase(app: NestFastifyApplication, seed: boolean): Prom
       });
     }
   }
-  await app.get(TenantRegistry).refreshKnownHosts();
 }

@@ -1,31 +1,45 @@
+// The public API of `nestjs-tenancy`. Every name here is a semver promise: the list is checked
+// against api-report.md (libs/tenancy/src/public-api.spec.ts). The CLI is in `nestjs-tenancy/cli`,
+// the test helpers in `nestjs-tenancy/testing`; nothing here loads either.
 export { TenancyModule } from './tenancy.module.js';
-export { TENANCY_OPTIONS, TENANCY_MODULE_OPTIONS } from './tenancy.module-definition.js';
-export type { TenancyModuleOptions, ResolvedTenancyOptions, MigrationSetOptions } from './tenancy.options.js';
-export { resolveTenancyOptions } from './tenancy.options.resolve.js';
+export type { TenancyModuleOptions, MigrationSetOptions } from './tenancy.options.js';
 export { TenancyService } from './tenancy.service.js';
-export { SHARED_ROUTE_METADATA, UNBOUND_SCHEMA } from './tenancy.constants.js';
-export * from './tenancy.errors.js';
-export { CurrentTenant, TENANT_REQUEST_KEY } from './context/current-tenant.decorator.js';
+export { CurrentTenant } from './context/current-tenant.decorator.js';
 export { SharedRoute } from './context/shared-route.decorator.js';
-export { TenantContext } from './context/tenant-context.js';
 export type { TenantRecord } from './context/tenant-record.js';
 export { Tenant, TenantSchema, TENANT_STATUSES, type TenantStatus } from './entities/tenant.entity.js';
 export { Domain, DomainSchema } from './entities/domain.entity.js';
-export { checkEntityKinds, type EntityKinds } from './entities/entity-kinds.check.js';
-export { TenantIsolation } from './isolation/tenant-isolation.js';
-export { TenantSqlGuard } from './isolation/tenant-sql.guard.js';
-export { TenantResolverGuard } from './resolution/tenant-resolver.guard.js';
-export { TenantRegistry, type TenantChange } from './resolution/tenant.registry.js';
-export { TenantChangeNotifier } from './resolution/tenant-change.notifier.js';
+export type { TenantResolver, TenantLookup, TenancyRequest } from './resolution/tenant.resolver.js';
 export { HostTenantResolver } from './resolution/host-tenant.resolver.js';
 export { HeaderTenantResolver } from './resolution/header-tenant.resolver.js';
-export type { TenantResolver, TenantLookup, TenancyRequest } from './resolution/tenant.resolver.js';
-export { normalizeHost, parseDomain } from './resolution/host.js';
-export { assertTenantSchemaName, quoteIdentifier } from './schema/schema-name.js';
-export { SchemaMigrator, errorMessage, type SchemaRunOptions, type TenantsRunOptions } from './migrations/schema-migrator.js';
+export {
+  SchemaMigrator,
+  type SchemaRunOptions,
+  type TenantsRunOptions,
+  type MigrateAllOptions,
+  type MigrateAllReport,
+} from './migrations/schema-migrator.js';
 export type { SchemaMigrationResult, SchemaMigrationState, SchemaMigrationStatus } from './migrations/migration-result.js';
 export type { MigrationSetName } from './migrations/migration-orm.factory.js';
-export { TenantProvisioner, type CreateTenantInput, type TenantDetails } from './provisioning/tenant.provisioner.js';
-export { TenancyErrorFilter, tenancyErrorStatus } from './http/tenancy-error.filter.js';
-export * from './cli/index.js';
-export { isDatabaseUnavailable } from './http/database-unavailable.js';
+export type { CreateTenantInput, TenantDetails } from './provisioning/tenant.provisioner.js';
+export { TenancyErrorFilter } from './http/tenancy-error.filter.js';
+export { isDatabaseUnavailable } from './postgres/database-unavailable.js';
+export {
+  TenancyError,
+  TenancyConfigError,
+  EntityKindError,
+  InvalidTenantInputError,
+  InvalidSchemaNameError,
+  InvalidHostError,
+  TenantNotFoundError,
+  TenantAlreadyExistsError,
+  DomainTakenError,
+  DomainNotFoundError,
+  PrimaryDomainError,
+  TenantNotActiveError,
+  TenantIsolationError,
+  NoTenantBoundError,
+  CrossTenantAccessError,
+  ProvisioningError,
+  MigrationError,
+} from './tenancy.errors.js';

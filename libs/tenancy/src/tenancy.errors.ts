@@ -46,7 +46,17 @@ export class InvalidSchemaNameError extends InvalidTenantInputError {}
 export class InvalidHostError extends InvalidTenantInputError {}
 
 /** No tenant has this schema (or id). */
-export class TenantNotFoundError extends TenancyError {}
+export class TenantNotFoundError extends TenancyError {
+  /** `No tenant has schema "acme".` */
+  static forSchema(schema: unknown): TenantNotFoundError {
+    return new TenantNotFoundError(`No tenant has schema ${JSON.stringify(schema)}.`);
+  }
+
+  /** `No tenant has schema "a", "b".` */
+  static forSchemas(schemas: readonly string[]): TenantNotFoundError {
+    return new TenantNotFoundError(`No tenant has schema ${schemas.map((schema) => JSON.stringify(schema)).join(', ')}.`);
+  }
+}
 
 /** A tenant with this schema already exists. */
 export class TenantAlreadyExistsError extends TenancyError {}

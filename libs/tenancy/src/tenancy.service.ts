@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { TenantContext } from './context/tenant-context.js';
 import type { TenantRecord } from './context/tenant-record.js';
 import { type CreateTenantInput, type TenantDetails, TenantProvisioner } from './provisioning/tenant.provisioner.js';
-import { TenantRegistry } from './resolution/tenant.registry.js';
+import { TenantRegistry } from './registry/tenant.registry.js';
 import { NoTenantBoundError, TenantNotActiveError, TenantNotFoundError } from './tenancy.errors.js';
 
 /**
@@ -51,7 +51,7 @@ export class TenancyService {
     const schema = typeof tenant === 'string' ? tenant : tenant.schema;
     const record = typeof schema === 'string' ? await this.registry.bySchema(schema) : undefined;
     if (!record) {
-      throw new TenantNotFoundError(`No tenant has schema ${JSON.stringify(schema)}.`);
+      throw TenantNotFoundError.forSchema(schema);
     }
     if (record.status !== 'active' && !(record.status === 'suspended' && options.allowSuspended)) {
       throw new TenantNotActiveError(
@@ -101,6 +101,15 @@ export class TenancyService {
   /** Makes a domain its tenant's primary domain. */
   makePrimaryDomain(host: string): Promise<void> {
     return this.provisioner.makePrimary(host);
+  }
+
+  /**
+   * Forgets the cached host and schema lookups and reloads the known-hosts filter. Changes made
+   * through this service (or the CLI, in a process that LISTENs) need no reload; call it after
+   * changing tenants or domains with SQL of your own.
+   */
+  reloadRegistry(): Promise<void> {
+    return this.registry.reload();
   }
 
   /** A tenant with its domains. */

@@ -1,18 +1,8 @@
-export { TenancyCliModule, TENANCY_CLI_OPTIONS, TENANCY_COMMANDS, type TenancyCliOptions } from './tenancy-cli.module.js';
+// `nestjs-tenancy/cli`: the tenancy commands for the `tenancy` bin and for apps that embed them.
+export { TenancyCliModule, type TenancyCliOptions } from './tenancy-cli.module.js';
 export { tenancyCliRunOptions, type TenancyCliRunOptions } from './tenancy-cli.run-options.js';
-export { TenancyCommand } from './tenancy.command.js';
-export { CliUsageError } from './cli-usage.error.js';
-export { CliOutput, type CliCell, type CliProgress } from './cli.output.js';
-export { MigrationReporter, describeMigrationResult, type MigrationRunReport } from './migration.reporter.js';
-export { MigrationCreator, type CreateMigrationOptions, type CreatedMigration } from './migration.creator.js';
-export { MigrateCommand, type MigrateCommandOptions } from './migrate.command.js';
-export { MigrateStatusCommand, type MigrateStatusCommandOptions, type MigrationStatusReport } from './migrate-status.command.js';
-export { MigrateDownCommand, type MigrateDownCommandOptions } from './migrate-down.command.js';
-export { MigrationCreateCommand, type MigrationCreateCommandOptions } from './migration-create.command.js';
-export { TenantCreateCommand, type TenantCreateCommandOptions } from './tenant-create.command.js';
-export { TenantListCommand, type TenantListCommandOptions, type TenantListEntry } from './tenant-list.command.js';
-export { TenantDeleteCommand, type TenantDeleteCommandOptions } from './tenant-delete.command.js';
-export { TenantSuspendCommand } from './tenant-suspend.command.js';
-export { TenantResumeCommand } from './tenant-resume.command.js';
-export { DomainAddCommand, type DomainAddCommandOptions } from './domain-add.command.js';
-export { DomainRemoveCommand } from './domain-remove.command.js';
+export { defineTenancyConfig, type TenancyConfig, type TenancyConfigInput } from './tenancy.config.js';
+export { runTenancyCli, type RunTenancyCliOptions } from './tenancy-cli.runner.js';
+export type { MigrationRunReport } from './migration.reporter.js';
+export type { MigrationStatusReport } from './migrate-status.command.js';
+export type { TenantListEntry } from './tenant-list.command.js';

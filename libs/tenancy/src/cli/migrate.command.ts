@@ -1,11 +1,8 @@
-import { TableNotFoundException } from '@mikro-orm/core';
 import { Command, Option } from 'nest-commander';
-import type { SchemaMigrationResult } from '../migrations/migration-result.js';
-import { errorMessage } from '../migrations/schema-migrator.js';
+import type { MigrateAllReport } from '../migrations/schema-migrator.js';
 import { parsePositiveInteger } from './cli-option.parsers.js';
 import { MigrationReporter } from './migration.reporter.js';
 import { SchemaSelectionCommand, type SchemaSelectionOptions } from './schema-selection.command.js';
-import { selectTenantSchemas } from './tenant-schema.selection.js';
 
 /** Flags of `migrate`. */
 export interface MigrateCommandOptions extends SchemaSelectionOptions {
@@ -50,49 +47,26 @@ export class MigrateCommand extends SchemaSelectionCommand<MigrateCommandOptions
   protected async execute(_params: string[], options: MigrateCommandOptions): Promise<void> {
     const reporter = new MigrationReporter(this.output, options.json === true);
     const dryRun = options.dryRun === true;
-    let order: string[] = [];
-    let sharedFailed = false;
-    let sharedPlanned = false;
-    if (this.includesShared(options)) {
-      let shared = await this.migrator.migrateShared({ dryRun }).catch((error: unknown): SchemaMigrationResult => ({
-        schema: this.options.sharedSchema,
-        set: 'shared',
-        status: 'failed',
-        migrations: [],
-        durationMs: 0,
-        error: errorMessage(error),
-      }));
-      if (shared.status === 'planned' && shared.migrations.length === 0) {
-        shared = { ...shared, status: 'up-to-date' };
-      }
-      reporter.add(shared);
-      sharedFailed = shared.status === 'failed';
-      sharedPlanned = shared.status === 'planned';
-    }
-    if (!options.shared && !sharedFailed) {
-      order = await selectTenantSchemas(this.tenancy, options.schema).catch((error: unknown) => {
-        // a dry run on a new database: the registry comes with a shared migration not applied yet
-        if (sharedPlanned && error instanceof TableNotFoundException) {
-          return [];
-        }
-        throw error;
+    const shared = this.includesShared(options);
+    let report: MigrateAllReport;
+    try {
+      report = await this.migrator.migrateAll({
+        shared,
+        tenants: !options.shared,
+        schemas: options.schema,
+        concurrency: options.concurrency,
+        failFast: options.failFast,
+        dryRun,
+        onResult: (result) => reporter.add(result),
+        onTenantsStart: (schemas) => reporter.start(schemas.length, dryRun ? 'Planning' : 'Migrating'),
       });
-      reporter.start(order.length, dryRun ? 'Planning' : 'Migrating');
-      try {
-        await this.migrator.migrateTenants(order, {
-          concurrency: options.concurrency,
-          failFast: options.failFast,
-          dryRun,
-          onResult: (result) => reporter.add(result),
-        });
-      } finally {
-        reporter.stop();
-      }
+    } finally {
+      reporter.stop();
     }
-    const results = reporter.finish(order);
+    const results = reporter.finish(report.schemas);
     const failed = results.filter((result) => result.status === 'failed');
-    if (sharedFailed) {
-      this.fail(`The shared migrations failed, so no tenant schema was migrated: ${failed[0].error}`);
+    if (report.shared?.status === 'failed') {
+      this.fail(`The shared migrations failed, so no tenant schema was migrated: ${report.shared.error}`);
     } else if (failed.length > 0) {
       const names = failed.map((result) => result.schema);
       const shown = names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');

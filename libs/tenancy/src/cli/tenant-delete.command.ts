@@ -1,5 +1,5 @@
 import { Command, Option } from 'nest-commander';
-import { quoteIdentifier } from '../schema/schema-name.js';
+import { quoteIdentifier } from '../postgres/schema-name.js';
 import { TenancyService } from '../tenancy.service.js';
 import { CliOutput } from './cli.output.js';
 import { TenancyCommand } from './tenancy.command.js';

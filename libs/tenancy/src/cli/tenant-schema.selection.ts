@@ -13,7 +13,7 @@ export async function selectTenantSchemas(tenancy: TenancyService, wanted?: stri
   const known = new Set(all);
   const missing = wanted.filter((schema) => !known.has(schema));
   if (missing.length > 0) {
-    throw new TenantNotFoundError(`No tenant has schema ${missing.map((schema) => `"${schema}"`).join(', ')}.`);
+    throw TenantNotFoundError.forSchemas(missing);
   }
   return [...new Set(wanted)];
 }

@@ -1,7 +1,7 @@
 import type { Transaction } from '@mikro-orm/core';
 import { MigrationStorage } from '@mikro-orm/migrations';
-import { DatabaseTable } from '@mikro-orm/sql';
-import { quoteIdentifier } from '../schema/schema-name.js';
+import { DatabaseTable } from '@mikro-orm/postgresql';
+import { quoteIdentifier } from '../postgres/schema-name.js';
 
 /**
  * MikroORM's migration storage with a cheaper check for its table. MikroORM looks the table up in

@@ -1,17 +1,16 @@
-import { type EntityManager, MikroORM, type Transaction } from '@mikro-orm/core';
-import { pgArray } from '../schema/pg-array.js';
-import { sqlEntityManager } from '../schema/sql-entity-manager.js';
+import { type EntityManager, MikroORM, TableNotFoundException, type Transaction } from '@mikro-orm/core';
+import { TenantRegistry } from '../registry/tenant.registry.js';
+import { lockSchemaForTransaction } from '../postgres/advisory-lock.js';
+import { pgArray } from '../postgres/pg-array.js';
+import { sqlEntityManager } from '../postgres/sql-entity-manager.js';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { quoteIdentifier } from '../schema/schema-name.js';
-import { MigrationError, TenancyConfigError } from '../tenancy.errors.js';
+import { quoteIdentifier } from '../postgres/schema-name.js';
+import { MigrationError, TenancyConfigError, TenantNotFoundError } from '../tenancy.errors.js';
 import { TENANCY_OPTIONS } from '../tenancy.module-definition.js';
 import type { MigrationSetOptions, ResolvedTenancyOptions } from '../tenancy.options.js';
 import { createMigrationOrm, type MigrationSetName } from './migration-orm.factory.js';
 import type { SchemaMigrationResult, SchemaMigrationState } from './migration-result.js';
 import { SetMigrator } from './set-migrator.js';
-
-/** Namespace of the library's advisory locks (first key of the two-key form). */
-const LOCK_NAMESPACE = 74_119_001;
 
 /** Options of a run over one schema. */
 export interface SchemaRunOptions {
@@ -36,6 +35,30 @@ export interface TenantsRunOptions {
   onResult?: (result: SchemaMigrationResult) => void;
 }
 
+/** Options of {@link SchemaMigrator.migrateAll}. */
+export interface MigrateAllOptions extends Omit<TenantsRunOptions, 'schemas'> {
+  /** Run the shared set first. @default true */
+  shared?: boolean;
+  /** Run the tenant set. @default true */
+  tenants?: boolean;
+  /** Only these tenant schemas (each must be a tenant); default: every tenant. */
+  schemas?: string[];
+  /** Called with the tenant schemas once they are known, before the first one runs. */
+  onTenantsStart?: (schemas: string[]) => void;
+}
+
+/** What {@link SchemaMigrator.migrateAll} did. */
+export interface MigrateAllReport {
+  /** The shared schema's result, when the shared set ran. */
+  shared?: SchemaMigrationResult;
+  /** Each tenant schema's result, in the order they finished. */
+  tenants: SchemaMigrationResult[];
+  /** The tenant schemas selected, in order (empty when the shared set failed). */
+  schemas: string[];
+  /** Every failed result (shared and tenants). */
+  failed: SchemaMigrationResult[];
+}
+
 /**
  * Runs the shared and tenant migration sets with MikroORM's Migrator. Every schema is migrated
  * in its own transaction under a PostgreSQL advisory lock on that schema, so two runners never
@@ -49,6 +72,7 @@ export class SchemaMigrator implements OnApplicationShutdown {
 
   constructor(
     private readonly orm: MikroORM,
+    private readonly registry: TenantRegistry,
     @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
   ) {}
 
@@ -73,6 +97,60 @@ export class SchemaMigrator implements OnApplicationShutdown {
   async migrationNames(set: MigrationSetName): Promise<string[]> {
     const orm = await this.migrationOrm(set);
     return new SetMigrator(sqlEntityManager(orm.em.fork())).migrationNames();
+  }
+
+  /**
+   * The whole run an app does at deploy (and the CLI's `migrate`): the shared set, then, unless it
+   * failed, every tenant schema with bounded concurrency (a failing schema is reported and the
+   * others go on). Never throws for a schema's failure: check `failed`. Afterwards the known-hosts
+   * filter is reloaded (the registry may have just been created).
+   *
+   * @example
+   * const { failed } = await app.get(SchemaMigrator).migrateAll();
+   */
+  async migrateAll(options: MigrateAllOptions = {}): Promise<MigrateAllReport> {
+    const dryRun = options.dryRun === true;
+    let shared: SchemaMigrationResult | undefined;
+    if (options.shared !== false) {
+      shared = await this.migrateShared({ dryRun }).catch((error: unknown): SchemaMigrationResult =>
+        failedResult(this.options.sharedSchema, 'shared', error),
+      );
+      if (shared.status === 'planned' && shared.migrations.length === 0) {
+        shared = { ...shared, status: 'up-to-date' };
+      }
+      options.onResult?.(shared);
+    }
+    if (shared?.status === 'failed' || options.tenants === false) {
+      return { shared, tenants: [], schemas: [], failed: shared?.status === 'failed' ? [shared] : [] };
+    }
+    const schemas = await this.selectTenantSchemas(options.schemas).catch((error: unknown) => {
+      // a dry run on a new database: the registry comes with a shared migration not applied yet
+      if (shared?.status === 'planned' && error instanceof TableNotFoundException) {
+        return [];
+      }
+      throw error;
+    });
+    options.onTenantsStart?.(schemas);
+    const tenants = await this.migrateTenants(schemas, { ...options, schemas: undefined, dryRun });
+    if (!dryRun) {
+      await this.registry.refreshKnownHosts();
+    }
+    const failed = [shared, ...tenants].filter((result) => result?.status === 'failed') as SchemaMigrationResult[];
+    return { shared, tenants, schemas, failed };
+  }
+
+  /** The tenant schemas named (each must be a tenant), or every tenant's. */
+  private async selectTenantSchemas(wanted?: string[]): Promise<string[]> {
+    const all = await this.registry.tenantSchemas();
+    if (!wanted) {
+      return all;
+    }
+    const known = new Set(all);
+    const missing = wanted.filter((schema) => !known.has(schema));
+    if (missing.length > 0) {
+      throw TenantNotFoundError.forSchemas(missing);
+    }
+    return [...new Set(wanted)];
   }
 
   /** Applies the shared set's pending migrations to the shared schema. */
@@ -106,15 +184,8 @@ export class SchemaMigrator implements OnApplicationShutdown {
         if (state && state.pending.length === 0) {
           result = { schema, set: 'tenant', status: 'up-to-date', migrations: [], durationMs: 0 };
         } else {
-          result = await this.run('tenant', schema, 'up', { dryRun: options.dryRun }, orm).catch(
-            (error: unknown): SchemaMigrationResult => ({
-              schema,
-              set: 'tenant',
-              status: 'failed',
-              migrations: [],
-              durationMs: 0,
-              error: errorMessage(error),
-            }),
+          result = await this.run('tenant', schema, 'up', { dryRun: options.dryRun }, orm).catch((error: unknown) =>
+            failedResult(schema, 'tenant', error),
           );
         }
         failed ||= result.status === 'failed';
@@ -203,7 +274,7 @@ export class SchemaMigrator implements OnApplicationShutdown {
       return { schema, set, status: 'planned', migrations, durationMs: Math.round(performance.now() - started) };
     }
     const body = async (em: EntityManager): Promise<SchemaMigrationResult> => {
-      const waitedForLock = await this.lock(em, schema);
+      const waitedForLock = await lockSchemaForTransaction(em, 'migration', schema);
       const migrator = new SetMigrator(sqlEntityManager(em));
       const transaction = em.getTransactionContext<Transaction>();
       const target = { schema, transaction, ...(options.to ? { to: options.to } : {}) };
@@ -226,20 +297,10 @@ export class SchemaMigrator implements OnApplicationShutdown {
       throw new MigrationError(`Migrating ${set} schema "${schema}" failed: ${errorMessage(error)}`, { cause: error });
     }
   }
+}
 
-  /** Takes the schema's advisory lock for the transaction; says whether it had to wait. */
-  private async lock(em: EntityManager, schema: string): Promise<boolean> {
-    const sql = sqlEntityManager(em);
-    const [free] = await sql.execute<{ ok: boolean }[]>('select pg_try_advisory_xact_lock(?, hashtext(?)) as ok', [
-      LOCK_NAMESPACE,
-      schema,
-    ]);
-    if (free?.ok) {
-      return false;
-    }
-    await sql.execute('select pg_advisory_xact_lock(?, hashtext(?))', [LOCK_NAMESPACE, schema]);
-    return true;
-  }
+function failedResult(schema: string, set: MigrationSetName, error: unknown): SchemaMigrationResult {
+  return { schema, set, status: 'failed', migrations: [], durationMs: 0, error: errorMessage(error) };
 }
 
 function quoteLiteral(value: string): string {

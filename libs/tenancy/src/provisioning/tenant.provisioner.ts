@@ -1,15 +1,16 @@
 import { MikroORM } from '@mikro-orm/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { TenantRecord } from '../context/tenant-record.js';
-import { isDatabaseUnavailable } from '../http/database-unavailable.js';
+import { isDatabaseUnavailable } from '../postgres/database-unavailable.js';
 import { Domain } from '../entities/domain.entity.js';
 import { Tenant, type TenantStatus } from '../entities/tenant.entity.js';
 import { errorMessage, SchemaMigrator } from '../migrations/schema-migrator.js';
 import { parseDomain } from '../resolution/host.js';
-import { TenantChangeNotifier } from '../resolution/tenant-change.notifier.js';
-import { assertTenantSchemaName, quoteIdentifier } from '../schema/schema-name.js';
-import { pgArray } from '../schema/pg-array.js';
-import { sqlEntityManager } from '../schema/sql-entity-manager.js';
+import { TenantChangeNotifier } from '../registry/tenant-change.notifier.js';
+import { assertTenantSchemaName, quoteIdentifier } from '../postgres/schema-name.js';
+import { lockSchemaForTransaction } from '../postgres/advisory-lock.js';
+import { pgArray } from '../postgres/pg-array.js';
+import { sqlEntityManager } from '../postgres/sql-entity-manager.js';
 import {
   DomainNotFoundError,
   DomainTakenError,
@@ -89,7 +90,7 @@ export class TenantProvisioner {
     try {
       migrations = await orm.em.fork().transactional(async (txEm) => {
         const em = sqlEntityManager(txEm);
-        await em.execute('select pg_advisory_xact_lock(hashtext(?))', [`nestjs-tenancy:tenant:${schema}`]);
+        await lockSchemaForTransaction(em, 'tenant', schema);
         const [taken] = await em.execute(`select 1 from ${this.tenantTable} where schema = ?`, [schema]);
         if (taken) {
           throw new TenantAlreadyExistsError(`A tenant with schema "${schema}" already exists.`);
@@ -137,7 +138,7 @@ export class TenantProvisioner {
     const orm = await this.migrator.migrationOrm('tenant');
     await orm.em.fork().transactional(async (txEm) => {
       const em = sqlEntityManager(txEm);
-      await em.execute('select pg_advisory_xact_lock(hashtext(?))', [`nestjs-tenancy:tenant:${schema}`]);
+      await lockSchemaForTransaction(em, 'tenant', schema);
       await em.execute(`delete from ${this.domainTable} where tenant_id = ?`, [tenant.id]);
       await em.execute(`delete from ${this.tenantTable} where id = ?`, [tenant.id]);
       if (options.dropSchema) {
@@ -168,7 +169,7 @@ export class TenantProvisioner {
           schema,
         ]);
         if (!tenant) {
-          throw new TenantNotFoundError(`No tenant has schema "${schema}".`);
+          throw TenantNotFoundError.forSchema(schema);
         }
         const [{ count }] = await em.execute<{ count: string }[]>(
           `select count(*) as count from ${this.domainTable} where tenant_id = ?`,
@@ -229,7 +230,7 @@ export class TenantProvisioner {
   async details(schema: string): Promise<TenantDetails> {
     const [tenant] = await this.list([schema]);
     if (!tenant) {
-      throw new TenantNotFoundError(`No tenant has schema "${schema}".`);
+      throw TenantNotFoundError.forSchema(schema);
     }
     return tenant;
   }

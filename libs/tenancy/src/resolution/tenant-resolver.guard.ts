@@ -19,7 +19,7 @@ import { InvalidHostError } from '../tenancy.errors.js';
 import { TENANCY_OPTIONS } from '../tenancy.module-definition.js';
 import type { ResolvedTenancyOptions } from '../tenancy.options.js';
 import { HostTenantResolver } from './host-tenant.resolver.js';
-import { TenantRegistry } from './tenant.registry.js';
+import { TenantRegistry } from '../registry/tenant.registry.js';
 import type { TenancyRequest, TenantLookup, TenantResolver } from './tenant.resolver.js';
 
 /**

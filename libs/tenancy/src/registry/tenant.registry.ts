@@ -4,12 +4,12 @@ import { LRUCache } from 'lru-cache';
 import type { TenantRecord } from '../context/tenant-record.js';
 import { Domain } from '../entities/domain.entity.js';
 import { Tenant, type TenantStatus } from '../entities/tenant.entity.js';
-import { quoteIdentifier } from '../schema/schema-name.js';
-import { sqlEntityManager } from '../schema/sql-entity-manager.js';
+import { quoteIdentifier } from '../postgres/schema-name.js';
+import { sqlEntityManager } from '../postgres/sql-entity-manager.js';
 import { TENANCY_OPTIONS } from '../tenancy.module-definition.js';
 import type { ResolvedTenancyOptions } from '../tenancy.options.js';
 import { KnownHostsFilter } from './known-hosts.filter.js';
-import type { TenantLookup } from './tenant.resolver.js';
+import type { TenantLookup } from '../resolution/tenant.resolver.js';
 
 /** Cache value for a key that resolved to no tenant. */
 const NOT_FOUND = Object.freeze({ notFound: true as const });
@@ -157,6 +157,26 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /** Rebuilds the known-hosts filter from the domain table. */
+  /**
+   * Forgets every cached lookup and reloads the known-hosts filter: for registry rows changed
+   * outside the library (SQL, another tool) in a process that does not LISTEN.
+   */
+  async reload(): Promise<void> {
+    this.generation++;
+    this.cache.clear();
+    if (this.options.knownHosts.enabled) {
+      await this.refreshKnownHosts();
+    }
+  }
+
+  /** Schema of every tenant in the registry (any status), in order. */
+  async tenantSchemas(): Promise<string[]> {
+    const rows = await sqlEntityManager(this.orm.em.fork()).execute<{ schema: string }[]>(
+      `select schema from ${this.tenantTable} order by schema`,
+    );
+    return rows.map((row) => row.schema);
+  }
+
   async refreshKnownHosts(): Promise<void> {
     if (this.filterLoading) {
       return this.filterLoading;

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { SqlEntityManager } from '@mikro-orm/sql';
+import { SqlEntityManager } from '@mikro-orm/postgresql';
 import { TenancyConfigError } from '../tenancy.errors.js';
 
 /** The SQL EntityManager behind `em`; the library needs MikroORM's PostgreSQL driver. */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MikroORM } from '@mikro-orm/core';
 import { TSMigrationGenerator } from '@mikro-orm/migrations';
@@ -56,6 +57,9 @@ export class MigrationCreator {
   async create(set: MigrationSetName, options: CreateMigrationOptions = {}): Promise<CreatedMigration | undefined> {
     const folder = this.folder(set);
     const orm = await this.migrator.migrationOrm(set);
+    if (!options.blank) {
+      await this.assertBuilt(set, folder);
+    }
     const diff = options.blank
       ? { up: ['select 1'], down: ['select 1'] }
       : set === 'tenant'
@@ -71,15 +75,43 @@ export class MigrationCreator {
     return { path: join(folder, fileName), fileName, ...diff };
   }
 
+  /**
+   * The folder of the set's migration sources, where the new file goes: `pathTs`, or `path` when
+   * it is a source folder too (TypeScript run as is). Never a folder of compiled files: a
+   * TypeScript file written there would be lost at the next build, or run as it is.
+   */
   private folder(set: MigrationSetName): string {
     const options = this.options.migrations[set];
-    const folder = options?.pathTs ?? options?.path;
-    if (!folder) {
+    if (options?.pathTs) {
+      return options.pathTs;
+    }
+    const path = options?.path;
+    const compiled =
+      path !== undefined && (/[\\/](dist|build|out)([\\/]|$)/.test(path) || migrationFiles(path, /\.[cm]?js$/).length > 0);
+    if (!path || compiled) {
       throw new TenancyConfigError(
-        `migration:create needs a folder for the ${set} set: pass migrations.${set}.pathTs (the TypeScript sources) to TenancyModule.forRoot().`,
+        `migration:create needs the folder of the ${set} migration sources: set migrations.${set}.pathTs ` +
+          `(for example 'src/migrations/${set}') next to migrations.${set}.path (the compiled ones${path ? `, ${path}` : ''}).`,
       );
     }
-    return folder;
+    return path;
+  }
+
+  /**
+   * Refuses to diff while a migration source has not been built: the diff is taken against the
+   * migrations the app runs (the compiled ones), so it would write that migration's change again.
+   */
+  private async assertBuilt(set: MigrationSetName, folder: string): Promise<void> {
+    const runnable = new Set(await this.migrator.migrationNames(set));
+    const unbuilt = migrationFiles(folder, /\.[cm]?ts$/)
+      .map((file) => file.replace(/\.[cm]?ts$/, ''))
+      .filter((name) => !runnable.has(name));
+    if (unbuilt.length > 0) {
+      throw new MigrationError(
+        `The ${set} migration ${unbuilt.join(', ')} in ${folder} is not built yet: build the app first (for example ` +
+          `npm run build), so that the new migration holds only what changed since.`,
+      );
+    }
   }
 
   private async tenantDiff(orm: MikroORM): Promise<{ up: string[]; down: string[] }> {
@@ -96,8 +128,17 @@ export class MigrationCreator {
         schema: scratch,
       });
       const qualifier = `${quoteIdentifier(scratch)}.`;
+      // with no tenant migration yet the scratch schema is empty, and the comparator creates it
+      const scratchSchemaDdl = new RegExp(
+        `^(create|drop) schema (if (not )?exists )?${escapeRegExp(quoteIdentifier(scratch))}( cascade)?;$`,
+      );
       const unqualify = (statements: string[]): string[] => {
-        const rewritten = statements.map((statement) => statement.replaceAll(qualifier, ''));
+        const rewritten = statements
+          .filter((statement) => !scratchSchemaDdl.test(statement))
+          .map((statement) => statement.replaceAll(qualifier, ''));
+        while (rewritten.length > 0 && rewritten[0] === '') {
+          rewritten.shift();
+        }
         if (rewritten.some((statement) => statement.includes(scratch))) {
           throw new MigrationError(
             `The tenant diff names the reference schema in a way that cannot be rewritten unqualified; write this migration by hand: ${rewritten.join(' ')}`,
@@ -158,6 +199,18 @@ export class MigrationCreator {
     const migrations = orm.config.get('migrations');
     return { wrap: false, safe: migrations.safe ?? false, dropTables: migrations.dropTables ?? true };
   }
+}
+
+/** Migration files (by MikroORM's naming, `Migration<timestamp>_<name>`) in `folder` whose name matches `extension`. */
+function migrationFiles(folder: string, extension: RegExp): string[] {
+  if (!existsSync(folder)) {
+    return [];
+  }
+  return readdirSync(folder).filter((file) => /^Migration\d/.test(file) && extension.test(file) && !/\.d\.[cm]?ts$/.test(file));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Whether a name matches one of MikroORM's `skipTables` / `skipViews` patterns. */

@@ -40,7 +40,16 @@ export class TenancyConfigError extends TenancyError {}
 export class EntityKindError extends TenancyError {}
 
 /** A schema name fails validation (`^[a-z_][a-z0-9_]{0,62}$`, not reserved, not `pg_*`). */
-export class InvalidSchemaNameError extends InvalidTenantInputError {}
+export class InvalidSchemaNameError extends InvalidTenantInputError {
+  /** The name is a database role's: PostgreSQL's default `search_path` ("$user", public) would find it. */
+  static forRoleName(schema: string): InvalidSchemaNameError {
+    return new InvalidSchemaNameError(
+      `Invalid schema name "${schema}": a database role has this name, and PostgreSQL's default search_path ` +
+        `("$user", public) would put this tenant's schema on the path of that role's sessions, where unqualified SQL ` +
+        'would reach it. Choose another name.',
+    );
+  }
+}
 
 /** A host name (domain) fails validation. */
 export class InvalidHostError extends InvalidTenantInputError {}

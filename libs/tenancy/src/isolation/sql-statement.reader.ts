@@ -247,8 +247,20 @@ class TreeReader {
         }
         break;
       case 'GrantStmt':
-        if (node.targtype === 'ACL_TARGET_ALL_IN_SCHEMA') {
+        if (node.targtype === 'ACL_TARGET_ALL_IN_SCHEMA' || node.objtype === 'OBJECT_SCHEMA') {
           this.schemas.push(...strings(node.objects));
+        } else if (Array.isArray(node.objects)) {
+          // functions, types … named `[schema.]name`: the schema must be one the tenant may use
+          for (const object of node.objects) {
+            const names = isRecord(object) && isRecord(object.ObjectWithArgs) ? strings(object.ObjectWithArgs.objname) : [];
+            if (names.length > 1) {
+              this.schemas.push(names.at(-2) as string);
+            }
+          }
+          this.namedObjects(
+            node.objtype,
+            node.objects.filter((object) => isRecord(object) && isRecord(object.List)),
+          );
         }
         break;
       case 'CreateSchemaStmt':

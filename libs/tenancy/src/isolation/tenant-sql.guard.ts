@@ -68,9 +68,9 @@ export class TenantSqlGuard {
         if (entity !== undefined) {
           throw NoTenantBoundError.forTable(entity, name, bound);
         }
-      } else if (schema !== bound && (entity !== undefined || !this.allowedSchemas.has(schema))) {
-        // a tenant table outside the bound schema (a decoy copy in public too), or anything in a
-        // schema that is neither the bound tenant's nor shared
+      } else if (schema !== bound && schema !== 'pg_temp' && (entity !== undefined || !this.allowedSchemas.has(schema))) {
+        // a tenant table outside the bound schema (a decoy copy in public too; a temporary table is
+        // not a tenant table), or anything in a schema that is neither the bound tenant's nor shared
         if (bound === undefined) {
           throw entity !== undefined ? NoTenantBoundError.forTable(entity, name, bound) : NoTenantBoundError.forSchema(schema);
         }

@@ -1,0 +1,163 @@
+/**
+ * SQL that reaches another tenant's schema (`{other}`) while a tenant (`{own}`) is bound, by
+ * class. Each template is expanded with several spellings of the other tenant's `project` table
+ * (`{project}`), so that quoting, case folding, comments and Unicode escapes are covered too.
+ * `test/sql-check-corpus.e2e-spec.ts` runs each on PostgreSQL directly (it succeeds: it reaches
+ * the other tenant) and through the library (it is refused).
+ */
+export const HOSTILE_TEMPLATES: Record<string, string[]> = {
+  'text read differently': [
+    'select name from {own}.project --x\r union select name from {project}',
+    'select $é$ignored$é$ as a, name from {project}',
+    'select $a_much_longer_tag_than_expected$x$a_much_longer_tag_than_expected$ as a, name from {project}',
+    "select E'\\'' as q, name from {project}",
+  ],
+  'FROM lists and joins': [
+    'select p.name from (select 1) as a, {project} p',
+    'select p.name from generate_series(1, 2) g, {project} p',
+    'select p.name from (values (1)) v(x), {project} p',
+    'select p.name from {own}.project o(a, b, c, d), {project} p',
+    'select p.name from {own}.project tablesample system (100), {project} p',
+    'select x.name from {own}.project o, lateral (select name from {project}) x',
+    'select p.name from unnest(array[1]) with ordinality u, {project} p',
+    'select p.name from {own}.project a join {own}.task t on true, {project} p',
+    'select p.name from (({own}.project a join {project} p on true))',
+    'select p.name from {own}.project as "values", {project} p',
+    'select p.name from {own}.project as set, {project} p',
+    'select p.name from {own}.project cascade, {project} p',
+    'select p.name from only ({project}) p',
+    'select name from {own}.project where id in (select id from {project})',
+    'select (select name from {project} limit 1)',
+    'select name from {own}.project union all select name from {project}',
+    'with x as (select name from {project}) select * from x',
+    'with recursive r(n) as (select 1 union all select n + 1 from r where n < 2) select p.name from r, {project} p',
+    'select exists (select 1 from {project})',
+  ],
+  writes: [
+    "insert into {project} (name, created_at) values ('x', now())",
+    'insert into {own}.project (name, created_at) select name, now() from {project}',
+    "update {project} set name = 'x'",
+    "update only {project} set name = 'x'",
+    'update {own}.project o set name = p.name from {project} p where o.id = p.id',
+    'delete from {project}',
+    'delete from only {project}',
+    'delete from {own}.project o using {project} p where o.id = p.id',
+    "merge into {project} p using (select 1 as id) s on p.id = s.id when matched then update set name = 'x'",
+    'truncate {project} cascade',
+    'truncate only {project} cascade',
+  ],
+  'other statement kinds': [
+    'lock {project}',
+    'lock table {project} in share mode',
+    'create index on {project} (name)',
+    'create rule r_{rand} as on insert to {project} do instead nothing',
+    'create policy p_{rand} on {project} using (true)',
+    'grant select on {project} to public',
+    'revoke select on {project} from public',
+    'analyze {project}',
+    "comment on table {project} is 'x'",
+    'create table {own}.t_{rand} () inherits ({project})',
+    'alter table {project} add column c_{rand} int',
+    'create view {own}.v_{rand} as select * from {project}',
+    'create table {own}.c_{rand} as select * from {project}',
+    'select * into {own}.s_{rand} from {project}',
+    'create trigger g_{rand} before update on {project} for each row execute function suppress_redundant_updates_trigger()',
+    'explain select * from {project}',
+    'declare c_{rand} cursor for select * from {project}',
+  ],
+};
+
+/** Statements reaching the other tenant without naming its table in a FROM list. */
+export const HOSTILE_STATEMENTS: Record<string, string[]> = {
+  'schema-level statements': [
+    'drop table {other}.project cascade',
+    'drop schema {other} cascade',
+    'alter schema {other} rename to {other}_renamed',
+    'grant usage on schema {other} to public',
+    'grant select on all tables in schema {other} to public',
+    'alter table {other}.project set schema public',
+    'alter sequence {other}.project_id_seq restart with 1000',
+    "comment on column {other}.project.name is 'x'",
+    'drop index if exists {other}.project_name_idx_none',
+  ],
+  'SQL run from text': [
+    "select query_to_xml('select * from {other}.project', true, false, '')",
+    "select table_to_xml('{other}.project', true, false, '')",
+    "select schema_to_xml('{other}', true, false, '')",
+    "select database_to_xml(true, false, '')",
+    "select * from ts_stat('select to_tsvector(name) from {other}.project')",
+    "do $$ begin execute 'delete from {other}.task'; end $$",
+    "create function {own}.f_{rand}() returns bigint language sql as 'select count(*) from {other}.project'",
+    'prepare q_{rand} as select * from {other}.project',
+  ],
+  'settings that change how SQL is read or resolved': [
+    'set search_path = {other}',
+    'set local search_path to {other}, public',
+    "select set_config('search_path', '{other}', true)",
+    'set standard_conforming_strings = off',
+    "select set_config('standard_conforming_strings', 'off', true)",
+  ],
+  'relations named in text': [
+    "select pg_relation_size('{other}.project'::regclass)",
+    "select to_regclass('{other}.project')",
+    'select * from {other}.mikro_orm_migrations',
+  ],
+};
+
+/** Spellings of the other tenant's `project` table. */
+export function projectSpellings(other: string): string[] {
+  return [
+    `${other}.project`,
+    `"${other}"."project"`,
+    `${other.toUpperCase()}.PROJECT`,
+    `${other} . project`,
+    `"${other}".project`,
+    `${other}/* comment */.project`,
+    `${other}.U&"proj\\0065ct"`,
+    `${other}.U&"proj!0065ct" UESCAPE '!'`,
+  ];
+}
+
+/** SQL a tenant may run: its own tables, shared and system schemas, CTEs and temp tables named like tenant tables. */
+export const LEGITIMATE_STATEMENTS: string[] = [
+  'select * from {own}.project',
+  'select * from "{own}"."project" as "p0" where "p0"."id" = 1',
+  'select p.name, t.title from {own}.project p join {own}.task t on t.project_id = p.id',
+  'select count(*) from {own}.task where done',
+  "insert into {own}.project (name, created_at) values ('a', now()) returning id",
+  "update {own}.project set name = 'b' where id = -1",
+  'delete from {own}.task where id = -1',
+  'insert into {own}.project (name, created_at) select name, now() from {own}.project where false',
+  'select * from public.tenant',
+  'select * from tenant',
+  'select * from "public"."domain" d join "public"."tenant" t on t.id = d.tenant_id',
+  'select * from pg_catalog.pg_class limit 1',
+  'select * from pg_class limit 1',
+  'select * from information_schema.tables limit 1',
+  'select now()',
+  'select 1',
+  'with project as (select 1 as id) select * from project',
+  'with recursive task(n) as (select 1 union all select n + 1 from task where n < 3) select * from task',
+  'with x as (select * from {own}.project) select * from x join {own}.task t on t.project_id = x.id',
+  'create temp table project (id int)',
+  'select * from pg_temp.project',
+  'drop table pg_temp.project',
+  'select extract(epoch from t.created_at) from {own}.task t',
+  "select * from {own}.project where name = 'from globex.project'",
+  'select * from {own}.project /* from other.project */',
+  'select * from {own}.project -- from other.project',
+  'select $$ from other.project $$',
+  'select * from generate_series(1, 3) as project',
+  'select * from unnest(array[1, 2]) with ordinality as task(x, n)',
+  'select * from {own}.project p, lateral (select * from {own}.task t where t.project_id = p.id) x',
+  "select * from {own}.project where name like 'x%' order by created_at desc limit 50 offset 0",
+  'select p.*, (select count(*) from {own}.task t where t.project_id = p.id) as tasks from {own}.project p',
+  'lock table {own}.project in access share mode',
+  'explain select * from {own}.project',
+  "comment on table {own}.project is 'projects'",
+  "select pg_relation_size('{own}.project'::regclass)",
+  'set local statement_timeout = 5000',
+  "select set_config('statement_timeout', '5000', true)",
+  'select * from {own}.project for update skip locked',
+  "select pg_notify('some_channel', 'x')",
+];

@@ -12,6 +12,7 @@ import { compareProfiles, profileApps } from './overhead/cpu-profile.js';
 import { measureHttpOverhead } from './overhead/http-load.bench.js';
 import { measureInjectOverhead, stubDatabase } from './overhead/inject-overhead.bench.js';
 import { measureSqlRotation } from './overhead/sql-rotation.bench.js';
+import { measureSqlCheck } from './isolation/sql-check.bench.js';
 import { measureProvisioning } from './provisioning/provisioning.bench.js';
 import { measureResolution } from './resolution/resolution.bench.js';
 import { BenchDatabase } from './support/bench-database.js';
@@ -153,6 +154,8 @@ try {
   report.fixtures.verifiedAgainstMigrator = await fixtures.verify(REFERENCE_SCHEMA);
   await tenancy.deleteTenant(REFERENCE_SCHEMA, { dropSchema: true });
   log(`fixture schemas match a Migrator-built schema (${report.fixtures.verifiedAgainstMigrator} catalog lines compared)`);
+
+  await section('sqlcheck', 'sqlCheck', () => measureSqlCheck({ ...sizes.sqlcheck, log }));
 
   // Step 1: a few tenants.
   const memory = [];

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 /** Judges the goals of issue 4 from a report's sections. */
 export function judgeGoals(report) {
-  const { overhead, provisioning, migrations, resolution, memory } = report.sections;
+  const { overhead, provisioning, migrations, resolution, memory, sqlCheck } = report.sections;
   const goals = [];
   if (overhead?.inject) {
     const r = overhead.inject.ratio;
@@ -58,6 +58,20 @@ export function judgeGoals(report) {
       target: '<= 2 s',
       measured: `${migrations.nothingToApply.seconds.median} s`,
       met: migrations.nothingToApply.seconds.median <= 2,
+    });
+  }
+  if (sqlCheck?.cachedMicros !== undefined) {
+    goals.push({
+      goal: 'SQL check: a statement read before (cached), per statement',
+      target: '<= 2 µs',
+      measured: `${sqlCheck.cachedMicros} µs`,
+      met: sqlCheck.cachedMicros <= 2,
+    });
+    goals.push({
+      goal: `SQL check: a ${sqlCheck.longStatement.kilobytes} KB statement, read once`,
+      target: '<= 50 ms',
+      measured: `${sqlCheck.longStatement.ms} ms`,
+      met: sqlCheck.longStatement.ms <= 50,
     });
   }
   if (resolution?.unknownFlood) {
@@ -243,6 +257,24 @@ export function renderMarkdown(report) {
         out.push('Over HTTP:', '', httpTable(s.pgbouncer.http), '');
       }
     }
+  }
+
+  if (s.sqlCheck && !s.sqlCheck.error) {
+    out.push(
+      '## SQL check (PostgreSQL parser)',
+      '',
+      table(
+        ['case', 'cost'],
+        [
+          ['statement read before (cache hit, the request path)', `${s.sqlCheck.cachedMicros} µs`],
+          ['typical statement read for the first time', `${s.sqlCheck.uncachedMicros} µs`],
+          [`${s.sqlCheck.longStatement.kilobytes} KB statement read for the first time`, `${s.sqlCheck.longStatement.ms} ms`],
+        ],
+      ),
+      '',
+    );
+  } else if (s.sqlCheck?.error) {
+    out.push(`SQL check failed: ${s.sqlCheck.error}`, '');
   }
 
   out.push('## 2. Resolution at scale', '');

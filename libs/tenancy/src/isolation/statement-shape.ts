@@ -27,6 +27,14 @@ export function statementShape(platform: Platform, sql: string, params: readonly
   );
 }
 
+/**
+ * Whether the statement's shape is the statement itself with `?` placeholders (no raw fragment
+ * among the values, no `??` identifier): then its text is enough to know the shape.
+ */
+export function isPlainStatement(sql: string, params: readonly unknown[]): boolean {
+  return !sql.includes('??') && !params.some((value) => carriesSql(value));
+}
+
 /** Whether a parameter value is (or holds) SQL that MikroORM inlines as such. */
 function carriesSql(value: unknown, depth = 0): boolean {
   if (isRaw(value)) {

@@ -6,7 +6,7 @@ import { UNBOUND_SCHEMA } from '../tenancy.constants.js';
 import { TENANCY_OPTIONS } from '../tenancy.module-definition.js';
 import type { ResolvedTenancyOptions } from '../tenancy.options.js';
 import { loadSqlParser } from './sql-statement.reader.js';
-import { statementShape } from './statement-shape.js';
+import { isPlainStatement, statementShape } from './statement-shape.js';
 import { TenantSqlGuard } from './tenant-sql.guard.js';
 
 /**
@@ -40,6 +40,7 @@ export class TenantIsolation implements OnModuleInit {
       sharedSchemas: [this.options.sharedSchema, ...this.options.extraSharedSchemas],
       boundSchema: () => this.context.current()?.schema,
       shape: (sql, params) => statementShape(platform, sql, params),
+      isPlain: isPlainStatement,
     });
     const config = this.orm.config;
     const current = config.get('onQuery') as OnQuery & { [ORIGINAL]?: OnQuery };

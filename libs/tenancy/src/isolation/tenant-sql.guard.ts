@@ -19,6 +19,8 @@ export interface TenantSqlGuardOptions {
    * and `??` identifiers inlined (they are SQL), plain values not (they never are).
    */
   shape?: (sql: string, params: readonly unknown[]) => string;
+  /** Whether `shape(sql, params)` depends on `sql` alone (no SQL among the values). */
+  isPlain?: (sql: string, params: readonly unknown[]) => boolean;
   /** Statements whose reading is kept. @default 5000 */
   cacheSize?: number;
 }
@@ -52,11 +54,15 @@ export class TenantSqlGuard {
     if (tenantTables.size === 0) {
       return sql;
     }
-    const text = params.length > 0 && this.options.shape ? this.options.shape(sql, params) : sql;
-    let facts = this.cache.get(text);
+    const { shape, isPlain } = this.options;
+    // the cache key: the statement itself when its shape follows from its text (the usual case, no
+    // formatting on the request path), else its shape
+    const shaped = params.length > 0 && shape !== undefined;
+    const key = shaped && !isPlain?.(sql, params) ? shape(sql, params) : sql;
+    let facts = this.cache.get(key);
     if (facts === undefined) {
-      facts = readStatement(text);
-      this.cache.set(text, facts);
+      facts = readStatement(shaped ? shape(sql, params) : sql);
+      this.cache.set(key, facts);
     }
     if (facts.refused !== undefined) {
       throw UncheckedSqlError.because(facts.refused);

@@ -41,5 +41,6 @@ export {
   NoTenantBoundError,
   CrossTenantAccessError,
   ProvisioningError,
+  RegistryNotMigratedError,
   MigrationError,
 } from './tenancy.errors.js';

@@ -6,6 +6,7 @@ import { UNBOUND_SCHEMA } from '../tenancy.constants.js';
 import { TENANCY_OPTIONS } from '../tenancy.module-definition.js';
 import type { ResolvedTenancyOptions } from '../tenancy.options.js';
 import { TenantSqlGuard } from './tenant-sql.guard.js';
+import { TENANCY_ORM } from '../tenancy-orm.provider.js';
 
 /**
  * At boot: checks that every entity is explicitly shared or per tenant (refusing to start
@@ -17,7 +18,7 @@ export class TenantIsolation implements OnModuleInit {
   private readonly logger = new Logger(TenantIsolation.name);
 
   constructor(
-    private readonly orm: MikroORM,
+    @Inject(TENANCY_ORM) private readonly orm: MikroORM,
     private readonly context: TenantContext,
     @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
   ) {}

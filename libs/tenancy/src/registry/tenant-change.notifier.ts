@@ -7,6 +7,7 @@ import { TENANCY_CHANNEL } from '../tenancy.constants.js';
 import { TENANCY_OPTIONS } from '../tenancy.module-definition.js';
 import type { ResolvedTenancyOptions } from '../tenancy.options.js';
 import { type TenantChange, TenantRegistry } from './tenant.registry.js';
+import { TENANCY_ORM } from '../tenancy-orm.provider.js';
 
 interface ChangeMessage extends TenantChange {
   origin: string;
@@ -28,7 +29,7 @@ export class TenantChangeNotifier implements OnApplicationBootstrap, OnApplicati
   private stopped = false;
 
   constructor(
-    private readonly orm: MikroORM,
+    @Inject(TENANCY_ORM) private readonly orm: MikroORM,
     private readonly registry: TenantRegistry,
     @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
   ) {}

@@ -1,8 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { databaseUrl } from './test-app.js';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { TenancyService } from 'nestjs-tenancy';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestApp, databaseUrl, sql, uniqueName } from './test-app.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 // the package's bin, on the example app's config: what `npm run cli` runs
@@ -112,3 +115,83 @@ export function parseJson<T>(run: CliRun): T {
 
 /** `'a', 'b'` for an SQL `in (...)` list of test-made names. */
 export const quote = (schemas: string[]) => schemas.map((s) => `'${s}'`).join(', ');
+
+/** The example app and helpers shared by the CLI test files; cleans up what it was told to. */
+export interface CliTestContext {
+  readonly app: NestFastifyApplication;
+  readonly tenancy: TenancyService;
+  /** Hand-written SQL on the test database (any schema). */
+  sql<T extends object>(query: string, params?: unknown[]): Promise<T[]>;
+  /** `count` new tenants named `<prefix>_<random>_00`…, deleted after the file. */
+  createTenants(prefix: string, count: number): Promise<string[]>;
+  /** Deletes this tenant (and drops its schema) after the file. */
+  created(schema: string): void;
+  /** Removes this folder after the file. */
+  folder(dir: string): void;
+  /** Rows of a migration in each schema's migrations table. */
+  appliedRows(schemas: string[], name: string): Promise<Map<string, number>>;
+  /** The schemas, among these, whose `table` has `column`, sorted. */
+  schemasWithColumn(schemas: string[], table: string, column: string): Promise<string[]>;
+}
+
+/** Sets up (beforeAll) and tears down (afterAll) the {@link CliTestContext} of a CLI test file. */
+export function useCliTestContext(): CliTestContext {
+  let app: NestFastifyApplication | undefined;
+  const schemas: string[] = [];
+  const folders: string[] = [];
+
+  beforeAll(async () => {
+    await ensureCliBuilt();
+    app = await createTestApp(4);
+  });
+
+  afterAll(async () => {
+    for (const schema of schemas) {
+      await app
+        ?.get(TenancyService)
+        .deleteTenant(schema, { dropSchema: true })
+        .catch(() => undefined);
+    }
+    await Promise.all(folders.map((dir) => rm(dir, { recursive: true, force: true })));
+    await app?.close();
+  });
+
+  const context: CliTestContext = {
+    get app() {
+      if (!app) {
+        throw new Error('the CLI test app is created in beforeAll');
+      }
+      return app;
+    },
+    get tenancy() {
+      return context.app.get(TenancyService);
+    },
+    sql: (query, params = []) => sql(context.app, query, params),
+    async createTenants(prefix, count) {
+      const base = uniqueName(prefix);
+      const names = Array.from({ length: count }, (_, i) => `${base}_${String(i).padStart(2, '0')}`);
+      for (const schema of names) {
+        await context.tenancy.createTenant({ schema, domains: [`${schema.replaceAll('_', '-')}.cli.test`] });
+        schemas.push(schema);
+      }
+      return names;
+    },
+    created: (schema) => void schemas.push(schema),
+    folder: (dir) => void folders.push(dir),
+    async appliedRows(names, name) {
+      const union = names
+        .map((s) => `select '${s}' as schema, count(*)::int as n from "${s}".mikro_orm_migrations where name = '${name}'`)
+        .join(' union all ');
+      const rows = await context.sql<{ schema: string; n: number }>(union);
+      return new Map(rows.map((row) => [row.schema, Number(row.n)]));
+    },
+    async schemasWithColumn(names, table, column) {
+      const rows = await context.sql<{ table_schema: string }>(
+        `select table_schema from information_schema.columns where table_schema in (${quote(names)}) and table_name = ? and column_name = ?`,
+        [table, column],
+      );
+      return rows.map((row) => row.table_schema).sort();
+    },
+  };
+  return context;
+}

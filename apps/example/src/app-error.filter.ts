@@ -1,29 +1,25 @@
 import { NotFoundError } from '@mikro-orm/core';
 import { type ArgumentsHost, Catch, HttpException, Logger } from '@nestjs/common';
 import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
-import { isDatabaseUnavailable, TenancyError, TenancyErrorFilter } from 'nestjs-tenancy';
+import { isDatabaseUnavailable } from 'nestjs-tenancy';
 
 /**
- * Every error as JSON `{ statusCode, error, message }`: HTTP exceptions as Nest answers them, the
- * tenancy library's errors through its filter (400, 403, 404, 409), 503 while the database cannot
- * be reached, 404 for MikroORM's not-found, and 500 for anything else (detail in the log only).
+ * Every error as JSON `{ statusCode, error, message }`: HTTP exceptions as Nest answers them
+ * (the tenancy library's own errors among them: the module turns them into HTTP exceptions), 503
+ * while the database cannot be reached, 404 for MikroORM's not-found, and 500 for anything else
+ * (detail in the log only).
  */
 @Catch()
 export class AppErrorFilter extends BaseExceptionFilter {
   private readonly logger = new Logger(AppErrorFilter.name);
-  private readonly tenancy: TenancyErrorFilter;
 
   constructor(private readonly adapterHost: HttpAdapterHost) {
     super(adapterHost.httpAdapter);
-    this.tenancy = new TenancyErrorFilter(adapterHost);
   }
 
   override catch(error: unknown, host: ArgumentsHost): void {
     if (error instanceof HttpException) {
       return super.catch(error, host);
-    }
-    if (error instanceof TenancyError) {
-      return this.tenancy.catch(error, host);
     }
     const [statusCode, name, message] =
       error instanceof NotFoundError

@@ -42,5 +42,6 @@ export {
   CrossTenantAccessError,
   UncheckedSqlError,
   ProvisioningError,
+  RegistryNotMigratedError,
   MigrationError,
 } from './tenancy.errors.js';

@@ -68,13 +68,35 @@ export class TenantNotFoundError extends TenancyError {
 }
 
 /** A tenant with this schema already exists. */
-export class TenantAlreadyExistsError extends TenancyError {}
+export class TenantAlreadyExistsError extends TenancyError {
+  /** `A tenant with schema "acme" already exists.` */
+  static forSchema(schema: string): TenantAlreadyExistsError {
+    return new TenantAlreadyExistsError(`A tenant with schema ${JSON.stringify(schema)} already exists.`);
+  }
+
+  /** The schema exists in the database with no tenant (kept from a deleted tenant?). */
+  static forLeftoverSchema(schema: string): TenantAlreadyExistsError {
+    return new TenantAlreadyExistsError(
+      `Schema ${JSON.stringify(schema)} already exists in the database (kept from a deleted tenant?): drop it or choose another name.`,
+    );
+  }
+}
 
 /** The domain is already attached to a tenant. */
-export class DomainTakenError extends TenancyError {}
+export class DomainTakenError extends TenancyError {
+  /** `Domain "acme.example.com" is already used by another tenant.` */
+  static forHost(host: string | undefined): DomainTakenError {
+    return new DomainTakenError(`Domain ${host ? `${JSON.stringify(host)} ` : ''}is already used by another tenant.`);
+  }
+}
 
 /** The domain is not attached to any tenant. */
-export class DomainNotFoundError extends TenancyError {}
+export class DomainNotFoundError extends TenancyError {
+  /** `Domain "old.acme.example" is not attached to any tenant.` */
+  static forHost(host: string): DomainNotFoundError {
+    return new DomainNotFoundError(`Domain ${JSON.stringify(host)} is not attached to any tenant.`);
+  }
+}
 
 /** A domain operation would leave a tenant with no primary domain. */
 export class PrimaryDomainError extends InvalidTenantInputError {}
@@ -134,6 +156,21 @@ export class UncheckedSqlError extends TenantIsolationError {
 
 /** Provisioning a tenant failed; nothing of the tenant was kept. */
 export class ProvisioningError extends TenancyError {}
+
+/**
+ * The tenant registry's tables do not exist: the shared migrations have not run on this database.
+ * Answered 503 at the HTTP edge, with the message.
+ */
+export class RegistryNotMigratedError extends TenancyError {
+  /** Says which schema lacks the registry and how to create it. */
+  static inSchema(sharedSchema: string, options?: ErrorOptions): RegistryNotMigratedError {
+    return new RegistryNotMigratedError(
+      `The tenant registry does not exist: the shared migrations have not run on schema ${JSON.stringify(sharedSchema)}. ` +
+        'Run them first: npx tenancy migrate --shared (or SchemaMigrator.migrateAll() in code).',
+      options,
+    );
+  }
+}
 
 /** Running a migration set failed. */
 export class MigrationError extends TenancyError {}

@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { RequestContextCheck } from './context/request-context.check.js';
 import { TenantContext } from './context/tenant-context.js';
+import { TenancyErrorInterceptor } from './http/tenancy-error.interceptor.js';
 import { TenantIsolation } from './isolation/tenant-isolation.js';
 import { SchemaMigrator } from './migrations/schema-migrator.js';
+import { TenantDomainsService } from './provisioning/tenant-domains.service.js';
 import { TenantProvisioner } from './provisioning/tenant.provisioner.js';
 import { TenantResolverGuard } from './resolution/tenant-resolver.guard.js';
 import { TenantChangeNotifier } from './registry/tenant-change.notifier.js';
@@ -10,6 +13,7 @@ import { TenantRegistry } from './registry/tenant.registry.js';
 import { ConfigurableTenancyModule, TENANCY_MODULE_OPTIONS, TENANCY_OPTIONS } from './tenancy.module-definition.js';
 import type { TenancyModuleOptions } from './tenancy.options.js';
 import { resolveTenancyOptions } from './tenancy.options.resolve.js';
+import { tenancyOrmProvider } from './tenancy-orm.provider.js';
 import { TenancyService } from './tenancy.service.js';
 
 /**
@@ -28,15 +32,19 @@ import { TenancyService } from './tenancy.service.js';
       useFactory: (options: TenancyModuleOptions) => resolveTenancyOptions(options),
       inject: [TENANCY_MODULE_OPTIONS],
     },
+    tenancyOrmProvider,
+    RequestContextCheck,
     TenantContext,
     TenantIsolation,
     TenantRegistry,
     TenantChangeNotifier,
     SchemaMigrator,
     TenantProvisioner,
+    TenantDomainsService,
     TenancyService,
     TenantResolverGuard,
     { provide: APP_GUARD, useExisting: TenantResolverGuard },
+    { provide: APP_INTERCEPTOR, useClass: TenancyErrorInterceptor },
   ],
   exports: [
     TENANCY_OPTIONS,

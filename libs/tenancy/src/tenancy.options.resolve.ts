@@ -30,6 +30,7 @@ export function resolveTenancyOptions(options: TenancyModuleOptions = {}): Resol
       refreshInterval: positiveInteger('knownHosts.refreshInterval', options.knownHosts?.refreshInterval ?? 10_000),
     },
     trustProxy: options.trustProxy ?? false,
+    sharedPaths: checkSharedPaths(options.sharedPaths ?? []),
     suspendedStatus: options.suspendedStatus ?? 403,
     resolvers: options.resolvers,
     migrationConcurrency: positiveInteger('migrationConcurrency', options.migrationConcurrency ?? 4),
@@ -41,6 +42,9 @@ export function resolveTenancyOptions(options: TenancyModuleOptions = {}): Resol
   }
   if (typeof resolved.trustProxy !== 'boolean') {
     throw new TenancyConfigError('trustProxy must be true or false.');
+  }
+  if (resolved.resolvers !== undefined) {
+    checkResolvers(resolved.resolvers, resolved.trustProxy);
   }
   return resolved;
 }
@@ -69,4 +73,41 @@ function checkSet(set: string, options: MigrationSetOptions | undefined): void {
   if (!options.migrationsList && !options.path) {
     throw new TenancyConfigError(`migrations.${set} needs a path (folder of migration files) or a migrationsList.`);
   }
+}
+
+function checkResolvers(resolvers: unknown, trustProxy: boolean): void {
+  if (!Array.isArray(resolvers) || resolvers.length === 0) {
+    throw new TenancyConfigError('resolvers must be a non-empty array of resolvers, e.g. [new HostTenantResolver()].');
+  }
+  for (const resolver of resolvers) {
+    if (typeof (resolver as { resolve?: unknown } | null)?.resolve !== 'function') {
+      throw new TenancyConfigError('Each of resolvers must have a resolve(request) method (see TenantResolver).');
+    }
+  }
+  if (trustProxy) {
+    // resolvers replace the default host resolver, which is all that trustProxy configures
+    throw new TenancyConfigError(
+      'trustProxy only configures the default resolver, which resolvers replaces: remove trustProxy and construct the host resolver with it, e.g. resolvers: [new HeaderTenantResolver(), new HostTenantResolver(true)].',
+    );
+  }
+}
+
+function checkSharedPaths(paths: unknown): (string | RegExp)[] {
+  if (!Array.isArray(paths)) {
+    throw new TenancyConfigError("sharedPaths must be an array of paths ('/health') or RegExps.");
+  }
+  for (const path of paths) {
+    if (path instanceof RegExp) {
+      if (path.global || path.sticky) {
+        throw new TenancyConfigError(
+          `sharedPaths: ${String(path)} has the g or y flag, which makes test() stateful: remove the flag.`,
+        );
+      }
+    } else if (typeof path !== 'string' || !path.startsWith('/')) {
+      throw new TenancyConfigError(
+        `sharedPaths: ${JSON.stringify(path)} is not a path: give a string starting with / or a RegExp.`,
+      );
+    }
+  }
+  return paths as (string | RegExp)[];
 }

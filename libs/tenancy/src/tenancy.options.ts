@@ -45,10 +45,20 @@ export interface TenancyModuleOptions {
   };
   /**
    * Read the host from `X-Forwarded-Host` (first value) instead of `Host`. Turn on only behind a
-   * proxy you control that sets it.
+   * proxy you control that sets it. An option of the default resolver: with `resolvers`, give it
+   * to the host resolver instead (`new HostTenantResolver(true)`); setting both stops the app at boot.
    * @default false
    */
   trustProxy?: boolean;
+  /**
+   * Request paths that are not tenant routes (health probes, metrics): the guard lets them through
+   * unbound, like routes marked `@SharedRoute()`, for controllers you cannot decorate. A string
+   * matches the path exactly (query string and a trailing slash ignored); a RegExp is tested
+   * against the path. Tenant entities stay fail-closed there.
+   * @default []
+   * @example sharedPaths: ['/health', /^\/metrics(\/|$)/]
+   */
+  sharedPaths?: (string | RegExp)[];
   /** HTTP status answered for a suspended tenant. @default 403 */
   suspendedStatus?: number;
   /**
@@ -86,6 +96,7 @@ export interface ResolvedTenancyOptions {
   cache: { max: number; ttl: number; negativeTtl: number };
   knownHosts: { enabled: boolean; refreshInterval: number };
   trustProxy: boolean;
+  sharedPaths: (string | RegExp)[];
   suspendedStatus: number;
   resolvers?: TenantResolver[];
   migrationConcurrency: number;

@@ -1,10 +1,12 @@
 import { type EntityManager, MikroORM, RequestContext } from '@mikro-orm/core';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { TenantContext } from './context/tenant-context.js';
 import type { TenantRecord } from './context/tenant-record.js';
+import { TenantDomainsService } from './provisioning/tenant-domains.service.js';
 import { type CreateTenantInput, type TenantDetails, TenantProvisioner } from './provisioning/tenant.provisioner.js';
 import { TenantRegistry } from './registry/tenant.registry.js';
 import { NoTenantBoundError, TenantNotActiveError, TenantNotFoundError } from './tenancy.errors.js';
+import { TENANCY_ORM } from './tenancy-orm.provider.js';
 
 /**
  * The library's API for application code: the current tenant, running code as a tenant outside
@@ -16,10 +18,11 @@ import { NoTenantBoundError, TenantNotActiveError, TenantNotFoundError } from '.
 @Injectable()
 export class TenancyService {
   constructor(
-    private readonly orm: MikroORM,
+    @Inject(TENANCY_ORM) private readonly orm: MikroORM,
     private readonly context: TenantContext,
     private readonly registry: TenantRegistry,
     private readonly provisioner: TenantProvisioner,
+    private readonly domains: TenantDomainsService,
   ) {}
 
   /** The tenant bound to the current request or `run()` scope, if any. */
@@ -90,17 +93,17 @@ export class TenancyService {
 
   /** Attaches a domain to a tenant. */
   addDomain(schema: string, host: string, options: { primary?: boolean } = {}): Promise<TenantDetails> {
-    return this.provisioner.addDomain(schema, host, options);
+    return this.domains.add(schema, host, options);
   }
 
   /** Detaches a domain. */
   removeDomain(host: string): Promise<void> {
-    return this.provisioner.removeDomain(host);
+    return this.domains.remove(host);
   }
 
   /** Makes a domain its tenant's primary domain. */
   makePrimaryDomain(host: string): Promise<void> {
-    return this.provisioner.makePrimary(host);
+    return this.domains.makePrimary(host);
   }
 
   /**

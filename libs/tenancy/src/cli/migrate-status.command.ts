@@ -1,5 +1,6 @@
 import { Command, Option } from 'nest-commander';
 import type { SchemaMigrationState } from '../migrations/migration-result.js';
+import { RegistryNotMigratedError } from '../tenancy.errors.js';
 import { SchemaSelectionCommand, type SchemaSelectionOptions } from './schema-selection.command.js';
 import { selectTenantSchemas } from './tenant-schema.selection.js';
 
@@ -33,8 +34,16 @@ export class MigrateStatusCommand extends SchemaSelectionCommand<MigrateStatusCo
       const shared = this.options.sharedSchema;
       states.push(...(await this.migrator.states('shared', [shared])).values());
     }
+    let registryMissing = false;
     if (!options.shared) {
-      const schemas = await selectTenantSchemas(this.tenancy, options.schema);
+      const schemas = await selectTenantSchemas(this.tenancy, options.schema).catch((error: unknown) => {
+        // a new database: no registry, so no tenant yet; the shared state above says what to run
+        if (error instanceof RegistryNotMigratedError && options.schema === undefined) {
+          registryMissing = true;
+          return [];
+        }
+        throw error;
+      });
       states.push(...(await this.migrator.states('tenant', schemas)).values());
     }
     if (options.json) {
@@ -51,6 +60,9 @@ export class MigrateStatusCommand extends SchemaSelectionCommand<MigrateStatusCo
       for (const state of states) {
         this.output.line(describeState(state));
       }
+    }
+    if (registryMissing && !options.json) {
+      this.output.line('No tenant registry yet: run the shared migrations first (npx tenancy migrate --shared).');
     }
   }
 }

@@ -1,7 +1,8 @@
 import { MikroORM, RequestContext } from '@mikro-orm/core';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { TenancyConfigError } from '../tenancy.errors.js';
 import type { TenantRecord } from './tenant-record.js';
+import { TENANCY_ORM } from '../tenancy-orm.provider.js';
 
 /**
  * Binds a tenant to the current MikroORM request context (the AsyncLocalStorage scope opened per
@@ -12,7 +13,7 @@ import type { TenantRecord } from './tenant-record.js';
 export class TenantContext {
   private readonly bound = new WeakMap<RequestContext, TenantRecord>();
 
-  constructor(private readonly orm: MikroORM) {}
+  constructor(@Inject(TENANCY_ORM) private readonly orm: MikroORM) {}
 
   /** Binds `tenant` to the current request context. Throws when there is none. */
   bind(tenant: TenantRecord): void {

@@ -8,6 +8,7 @@ import type { ResolvedTenancyOptions } from '../tenancy.options.js';
 import { loadSqlParser } from './sql-statement.reader.js';
 import { isPlainStatement, statementShape } from './statement-shape.js';
 import { TenantSqlGuard } from './tenant-sql.guard.js';
+import { TENANCY_ORM } from '../tenancy-orm.provider.js';
 
 /**
  * At boot: checks that every entity is explicitly shared or per tenant (refusing to start
@@ -19,7 +20,7 @@ export class TenantIsolation implements OnModuleInit {
   private readonly logger = new Logger(TenantIsolation.name);
 
   constructor(
-    private readonly orm: MikroORM,
+    @Inject(TENANCY_ORM) private readonly orm: MikroORM,
     private readonly context: TenantContext,
     @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
   ) {}

@@ -1,16 +1,17 @@
-import { type EntityManager, MikroORM, TableNotFoundException, type Transaction } from '@mikro-orm/core';
+import { type EntityManager, MikroORM, type Transaction } from '@mikro-orm/core';
 import { TenantRegistry } from '../registry/tenant.registry.js';
 import { lockSchemaForTransaction } from '../postgres/advisory-lock.js';
 import { pgArray } from '../postgres/pg-array.js';
 import { sqlEntityManager } from '../postgres/sql-entity-manager.js';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { quoteIdentifier } from '../postgres/schema-name.js';
-import { MigrationError, TenancyConfigError, TenantNotFoundError } from '../tenancy.errors.js';
+import { MigrationError, RegistryNotMigratedError, TenancyConfigError, TenantNotFoundError } from '../tenancy.errors.js';
 import { TENANCY_OPTIONS } from '../tenancy.module-definition.js';
 import type { MigrationSetOptions, ResolvedTenancyOptions } from '../tenancy.options.js';
 import { createMigrationOrm, type MigrationSetName } from './migration-orm.factory.js';
 import type { SchemaMigrationResult, SchemaMigrationState } from './migration-result.js';
 import { SetMigrator } from './set-migrator.js';
+import { TENANCY_ORM } from '../tenancy-orm.provider.js';
 
 /** Options of a run over one schema. */
 export interface SchemaRunOptions {
@@ -71,7 +72,7 @@ export class SchemaMigrator implements OnApplicationShutdown {
   private readonly orms = new Map<string, Promise<MikroORM>>();
 
   constructor(
-    private readonly orm: MikroORM,
+    @Inject(TENANCY_ORM) private readonly orm: MikroORM,
     private readonly registry: TenantRegistry,
     @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
   ) {}
@@ -125,7 +126,7 @@ export class SchemaMigrator implements OnApplicationShutdown {
     }
     const schemas = await this.selectTenantSchemas(options.schemas).catch((error: unknown) => {
       // a dry run on a new database: the registry comes with a shared migration not applied yet
-      if (shared?.status === 'planned' && error instanceof TableNotFoundException) {
+      if (shared?.status === 'planned' && error instanceof RegistryNotMigratedError) {
         return [];
       }
       throw error;

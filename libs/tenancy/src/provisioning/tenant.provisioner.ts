@@ -2,28 +2,28 @@ import { MikroORM } from '@mikro-orm/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { TenantRecord } from '../context/tenant-record.js';
 import { isDatabaseUnavailable } from '../postgres/database-unavailable.js';
-import { Domain } from '../entities/domain.entity.js';
-import { Tenant, type TenantStatus } from '../entities/tenant.entity.js';
+import type { TenantStatus } from '../entities/tenant.entity.js';
 import { errorMessage, SchemaMigrator } from '../migrations/schema-migrator.js';
 import { parseDomain } from '../resolution/host.js';
+import { RegistryTables } from '../registry/registry-tables.js';
 import { TenantChangeNotifier } from '../registry/tenant-change.notifier.js';
 import { assertTenantSchemaName, quoteIdentifier } from '../postgres/schema-name.js';
 import { lockSchemaForTransaction } from '../postgres/advisory-lock.js';
 import { pgArray } from '../postgres/pg-array.js';
 import { sqlEntityManager } from '../postgres/sql-entity-manager.js';
 import {
-  DomainNotFoundError,
   DomainTakenError,
   InvalidSchemaNameError,
   InvalidTenantInputError,
   MigrationError,
-  PrimaryDomainError,
   ProvisioningError,
+  RegistryNotMigratedError,
   TenancyError,
   TenantAlreadyExistsError,
   TenantNotFoundError,
 } from '../tenancy.errors.js';
 import { TENANCY_OPTIONS } from '../tenancy.module-definition.js';
+import { TENANCY_ORM } from '../tenancy-orm.provider.js';
 import type { ResolvedTenancyOptions } from '../tenancy.options.js';
 
 /** What `createTenant` needs. */
@@ -62,18 +62,15 @@ interface TenantRow {
 @Injectable()
 export class TenantProvisioner {
   private readonly logger = new Logger(TenantProvisioner.name);
-  private readonly tenantTable: string;
-  private readonly domainTable: string;
+  private readonly tables: RegistryTables;
 
   constructor(
-    private readonly orm: MikroORM,
+    @Inject(TENANCY_ORM) private readonly orm: MikroORM,
     private readonly migrator: SchemaMigrator,
     private readonly notifier: TenantChangeNotifier,
     @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
   ) {
-    const shared = quoteIdentifier(options.sharedSchema);
-    this.tenantTable = `${shared}.${quoteIdentifier(orm.getMetadata(Tenant).tableName)}`;
-    this.domainTable = `${shared}.${quoteIdentifier(orm.getMetadata(Domain).tableName)}`;
+    this.tables = new RegistryTables(orm, options.sharedSchema);
   }
 
   /** Creates a tenant, its schema (migrated to the latest tenant migration) and its domains. */
@@ -92,9 +89,9 @@ export class TenantProvisioner {
       migrations = await orm.em.fork().transactional(async (txEm) => {
         const em = sqlEntityManager(txEm);
         await lockSchemaForTransaction(em, 'tenant', schema);
-        const [taken] = await em.execute(`select 1 from ${this.tenantTable} where schema = ?`, [schema]);
+        const [taken] = await em.execute(`select 1 from ${this.tables.tenant} where schema = ?`, [schema]);
         if (taken) {
-          throw new TenantAlreadyExistsError(`A tenant with schema "${schema}" already exists.`);
+          throw TenantAlreadyExistsError.forSchema(schema);
         }
         const [role] = await em.execute('select 1 from pg_roles where rolname = ?', [schema]);
         if (role) {
@@ -102,35 +99,33 @@ export class TenantProvisioner {
         }
         const [exists] = await em.execute('select 1 from pg_namespace where nspname = ?', [schema]);
         if (exists) {
-          throw new TenantAlreadyExistsError(
-            `Schema "${schema}" already exists in the database (kept from a deleted tenant?): drop it or choose another name.`,
-          );
+          throw TenantAlreadyExistsError.forLeftoverSchema(schema);
         }
         if (domains.length > 0) {
-          const used = await em.execute<{ host: string }[]>(`select host from ${this.domainTable} where host = any(?::text[])`, [
-            pgArray(domains),
-          ]);
+          const used = await em.execute<{ host: string }[]>(
+            `select host from ${this.tables.domain} where host = any(?::text[])`,
+            [pgArray(domains)],
+          );
           if (used.length > 0) {
-            throw new DomainTakenError(`Domain "${used[0].host}" is already used by another tenant.`);
+            throw DomainTakenError.forHost(used[0].host);
           }
         }
         const [row] = await em.execute<{ id: number }[]>(
-          `insert into ${this.tenantTable} (schema, name, status, created_at, updated_at) values (?, ?, 'active', now(), now()) returning id`,
+          `insert into ${this.tables.tenant} (schema, name, status, created_at, updated_at) values (?, ?, 'active', now(), now()) returning id`,
           [schema, name],
         );
         const tenantId = Number(row.id);
         for (const [index, host] of domains.entries()) {
-          await em.execute(`insert into ${this.domainTable} (host, tenant_id, is_primary, created_at) values (?, ?, ?, now())`, [
-            host,
-            tenantId,
-            index === 0,
-          ]);
+          await em.execute(
+            `insert into ${this.tables.domain} (host, tenant_id, is_primary, created_at) values (?, ?, ?, now())`,
+            [host, tenantId, index === 0],
+          );
         }
         await em.execute(`create schema ${quoteIdentifier(schema)}`);
         return (await this.migrator.migrateTenant(schema, { em })).migrations;
       });
     } catch (error) {
-      throw translate(error, schema);
+      throw this.translateCreateError(error, schema);
     }
     await this.notifier.changed({ schema, hosts: domains });
     this.logger.log(`Created tenant "${schema}" in ${Math.round(performance.now() - started)} ms.`);
@@ -144,8 +139,8 @@ export class TenantProvisioner {
     await orm.em.fork().transactional(async (txEm) => {
       const em = sqlEntityManager(txEm);
       await lockSchemaForTransaction(em, 'tenant', schema);
-      await em.execute(`delete from ${this.domainTable} where tenant_id = ?`, [tenant.id]);
-      await em.execute(`delete from ${this.tenantTable} where id = ?`, [tenant.id]);
+      await em.execute(`delete from ${this.tables.domain} where tenant_id = ?`, [tenant.id]);
+      await em.execute(`delete from ${this.tables.tenant} where id = ?`, [tenant.id]);
       if (options.dropSchema) {
         await em.execute(`drop schema if exists ${quoteIdentifier(schema)} cascade`);
       }
@@ -157,78 +152,9 @@ export class TenantProvisioner {
   /** Sets a tenant's status (`active` or `suspended`). */
   async setStatus(schema: string, status: Exclude<TenantStatus, 'provisioning'>): Promise<TenantDetails> {
     const tenant = await this.details(schema);
-    await this.em().execute(`update ${this.tenantTable} set status = ?, updated_at = now() where id = ?`, [status, tenant.id]);
+    await this.em().execute(`update ${this.tables.tenant} set status = ?, updated_at = now() where id = ?`, [status, tenant.id]);
     await this.notifier.changed({ tenantId: tenant.id });
     return this.details(schema);
-  }
-
-  /** Attaches a domain to a tenant; `primary` (or being its first domain) makes it the primary one. */
-  async addDomain(schema: string, domain: string, options: { primary?: boolean } = {}): Promise<TenantDetails> {
-    const host = parseDomain(domain);
-    let tenantId: number;
-    try {
-      tenantId = await this.em().transactional(async (txEm) => {
-        const em = sqlEntityManager(txEm);
-        // the tenant row's lock serialises domain changes of one tenant (one primary at a time)
-        const [tenant] = await em.execute<{ id: number }[]>(`select id from ${this.tenantTable} where schema = ? for update`, [
-          schema,
-        ]);
-        if (!tenant) {
-          throw TenantNotFoundError.forSchema(schema);
-        }
-        const [{ count }] = await em.execute<{ count: string }[]>(
-          `select count(*) as count from ${this.domainTable} where tenant_id = ?`,
-          [tenant.id],
-        );
-        const primary = options.primary === true || Number(count) === 0;
-        if (primary) {
-          await em.execute(`update ${this.domainTable} set is_primary = false where tenant_id = ?`, [tenant.id]);
-        }
-        await em.execute(`insert into ${this.domainTable} (host, tenant_id, is_primary, created_at) values (?, ?, ?, now())`, [
-          host,
-          tenant.id,
-          primary,
-        ]);
-        return Number(tenant.id);
-      });
-    } catch (error) {
-      throw translate(error, schema, host);
-    }
-    await this.notifier.changed({ tenantId, hosts: [host] });
-    return this.details(schema);
-  }
-
-  /** Detaches a domain. The primary domain can only go when it is the tenant's last one. */
-  async removeDomain(domain: string): Promise<void> {
-    const host = parseDomain(domain);
-    const [row] = await this.em().execute<{ tenant_id: number; is_primary: boolean; count: string }[]>(
-      `select d.tenant_id, d.is_primary, (select count(*) from ${this.domainTable} o where o.tenant_id = d.tenant_id) as count from ${this.domainTable} d where d.host = ?`,
-      [host],
-    );
-    if (!row) {
-      throw new DomainNotFoundError(`Domain "${host}" is not attached to any tenant.`);
-    }
-    if (row.is_primary && Number(row.count) > 1) {
-      throw new PrimaryDomainError(`Domain "${host}" is the tenant's primary domain: make another domain primary first.`);
-    }
-    await this.em().execute(`delete from ${this.domainTable} where host = ?`, [host]);
-    await this.notifier.changed({ tenantId: Number(row.tenant_id) });
-  }
-
-  /** Makes a domain its tenant's primary domain. */
-  async makePrimary(domain: string): Promise<void> {
-    const host = parseDomain(domain);
-    await this.em().transactional(async (txEm) => {
-      const em = sqlEntityManager(txEm);
-      const [row] = await em.execute<{ tenant_id: number }[]>(
-        `select tenant_id from ${this.domainTable} where host = ? for update`,
-        [host],
-      );
-      if (!row) {
-        throw new DomainNotFoundError(`Domain "${host}" is not attached to any tenant.`);
-      }
-      await em.execute(`update ${this.domainTable} set is_primary = (host = ?) where tenant_id = ?`, [host, row.tenant_id]);
-    });
   }
 
   /** A tenant with its domains; throws {@link TenantNotFoundError}. */
@@ -242,16 +168,24 @@ export class TenantProvisioner {
 
   /** Every tenant (or those with these schemas), with domains, ordered by schema. */
   async list(schemas?: string[]): Promise<TenantDetails[]> {
+    try {
+      return await this.read(schemas);
+    } catch (error) {
+      throw this.tables.explain(error);
+    }
+  }
+
+  private async read(schemas?: string[]): Promise<TenantDetails[]> {
     const em = this.em();
     const tenants = await em.execute<TenantRow[]>(
-      `select id, schema, name, status, created_at, updated_at from ${this.tenantTable}${schemas ? ' where schema = any(?::text[])' : ''} order by schema`,
+      `select id, schema, name, status, created_at, updated_at from ${this.tables.tenant}${schemas ? ' where schema = any(?::text[])' : ''} order by schema`,
       schemas ? [pgArray(schemas)] : [],
     );
     if (tenants.length === 0) {
       return [];
     }
     const domains = await em.execute<{ tenant_id: number; host: string; is_primary: boolean }[]>(
-      `select tenant_id, host, is_primary from ${this.domainTable} where tenant_id = any(?::int[]) order by is_primary desc, host`,
+      `select tenant_id, host, is_primary from ${this.tables.domain} where tenant_id = any(?::int[]) order by is_primary desc, host`,
       [pgArray(tenants.map((tenant) => tenant.id))],
     );
     return tenants.map((row) => ({
@@ -270,25 +204,26 @@ export class TenantProvisioner {
   private em() {
     return sqlEntityManager(this.orm.em.fork());
   }
-}
 
-/** Turns a database error into the library's error for it. */
-function translate(error: unknown, schema: string, host?: string): Error {
-  if ((error instanceof TenancyError && !(error instanceof MigrationError)) || isDatabaseUnavailable(error)) {
-    return error as Error;
+  /** Turns an error of `create` into the library's error for it. */
+  private translateCreateError(error: unknown, schema: string): Error {
+    const explained = this.tables.explain(error);
+    if (explained instanceof RegistryNotMigratedError) {
+      return explained;
+    }
+    if ((error instanceof TenancyError && !(error instanceof MigrationError)) || isDatabaseUnavailable(error)) {
+      return error as Error;
+    }
+    const code = (error as { code?: string }).code;
+    const constraint = String((error as { constraint?: string }).constraint ?? (error as Error).message ?? '');
+    if (code === '23505' && /host/.test(constraint)) {
+      return DomainTakenError.forHost(undefined);
+    }
+    if (code === '23505' || code === '42P06') {
+      return new TenantAlreadyExistsError(`A tenant or schema named "${schema}" already exists.`);
+    }
+    return new ProvisioningError(`Creating tenant "${schema}" failed and was rolled back: ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
-  const code = (error as { code?: string }).code;
-  const constraint = String((error as { constraint?: string }).constraint ?? (error as Error).message ?? '');
-  if (code === '23505' && /primary/.test(constraint)) {
-    return new PrimaryDomainError("The tenant's primary domain changed at the same time; try again.");
-  }
-  if (code === '23505' && /host/.test(constraint)) {
-    return new DomainTakenError(`Domain ${host ? `"${host}" ` : ''}is already used by another tenant.`);
-  }
-  if (code === '23505' || code === '42P06') {
-    return new TenantAlreadyExistsError(`A tenant or schema named "${schema}" already exists.`);
-  }
-  return new ProvisioningError(`Creating tenant "${schema}" failed and was rolled back: ${errorMessage(error)}`, {
-    cause: error,
-  });
 }

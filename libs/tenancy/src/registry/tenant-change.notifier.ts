@@ -8,6 +8,7 @@ import { TENANCY_OPTIONS } from '../tenancy.module-definition.js';
 import type { ResolvedTenancyOptions } from '../tenancy.options.js';
 import { MAX_MESSAGE_HOSTS, parseTenantChangeMessage, type TenantChangeMessage } from './tenant-change.message.js';
 import { type TenantChange, TenantRegistry } from './tenant.registry.js';
+import { TENANCY_ORM } from '../tenancy-orm.provider.js';
 
 /** More messages than this in one burst are applied as one full cache clear. */
 const BURST = 16;
@@ -34,7 +35,7 @@ export class TenantChangeNotifier implements OnApplicationBootstrap, OnApplicati
   private rejectionLoggedAt = 0;
 
   constructor(
-    private readonly orm: MikroORM,
+    @Inject(TENANCY_ORM) private readonly orm: MikroORM,
     private readonly registry: TenantRegistry,
     @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
   ) {}

@@ -2,14 +2,15 @@ import { MikroORM } from '@mikro-orm/core';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import type { TenantRecord } from '../context/tenant-record.js';
-import { Domain } from '../entities/domain.entity.js';
-import { Tenant, type TenantStatus } from '../entities/tenant.entity.js';
-import { quoteIdentifier } from '../postgres/schema-name.js';
+import type { TenantStatus } from '../entities/tenant.entity.js';
 import { sqlEntityManager } from '../postgres/sql-entity-manager.js';
 import { TENANCY_OPTIONS } from '../tenancy.module-definition.js';
 import type { ResolvedTenancyOptions } from '../tenancy.options.js';
+import { RegistryNotMigratedError } from '../tenancy.errors.js';
 import { KnownHostsFilter } from './known-hosts.filter.js';
+import { RegistryTables } from './registry-tables.js';
 import type { TenantLookup } from '../resolution/tenant.resolver.js';
+import { TENANCY_ORM } from '../tenancy-orm.provider.js';
 
 /** Cache value for a key that resolved to no tenant. */
 const NOT_FOUND = Object.freeze({ notFound: true as const });
@@ -51,20 +52,18 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
   private filterAttemptAt = 0;
   private addedWhileLoading: string[] = [];
   private timer?: NodeJS.Timeout;
-  private readonly tenantTable: string;
-  private readonly domainTable: string;
+  private readonly tables: RegistryTables;
 
   constructor(
-    private readonly orm: MikroORM,
+    @Inject(TENANCY_ORM) private readonly orm: MikroORM,
     @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
   ) {
     this.cache = new LRUCache<string, CacheValue>({ max: options.cache.max, ttl: options.cache.ttl });
-    const schema = quoteIdentifier(options.sharedSchema);
-    this.tenantTable = `${schema}.${quoteIdentifier(orm.getMetadata(Tenant).tableName)}`;
-    this.domainTable = `${schema}.${quoteIdentifier(orm.getMetadata(Domain).tableName)}`;
+    this.tables = new RegistryTables(orm, options.sharedSchema);
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.warnIfNotMigrated();
     if (!this.options.knownHosts.enabled) {
       return;
     }
@@ -75,6 +74,23 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
 
   onApplicationShutdown(): void {
     clearInterval(this.timer);
+  }
+
+  /** Says once, at boot, that tenant requests cannot be served before the shared migrations ran. */
+  private async warnIfNotMigrated(): Promise<void> {
+    let exist: boolean;
+    try {
+      exist = await this.tables.exist(sqlEntityManager(this.orm.em.fork()));
+    } catch (error) {
+      // the database is not reachable: the first lookups will say so
+      this.logger.debug(`Could not check the registry tables: ${String(error)}`);
+      return;
+    }
+    if (!exist) {
+      this.logger.warn(
+        `${RegistryNotMigratedError.inSchema(this.options.sharedSchema).message} Until then, tenant requests answer 503.`,
+      );
+    }
   }
 
   /**
@@ -171,10 +187,14 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
 
   /** Schema of every tenant in the registry (any status), in order. */
   async tenantSchemas(): Promise<string[]> {
-    const rows = await sqlEntityManager(this.orm.em.fork()).execute<{ schema: string }[]>(
-      `select schema from ${this.tenantTable} order by schema`,
-    );
-    return rows.map((row) => row.schema);
+    try {
+      const rows = await sqlEntityManager(this.orm.em.fork()).execute<{ schema: string }[]>(
+        `select schema from ${this.tables.tenant} order by schema`,
+      );
+      return rows.map((row) => row.schema);
+    } catch (error) {
+      throw this.tables.explain(error);
+    }
   }
 
   async refreshKnownHosts(): Promise<void> {
@@ -186,7 +206,7 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
     this.filterLoading = (async () => {
       try {
         const rows = await sqlEntityManager(this.orm.em.fork()).execute<{ host: string }[]>(
-          `select host from ${this.domainTable}`,
+          `select host from ${this.tables.domain}`,
         );
         const filter = KnownHostsFilter.of(
           rows.map((row) => row.host),
@@ -218,9 +238,14 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
     const generation = this.generation;
     const byHost = 'host' in lookup;
     const sql = byHost
-      ? `select t.id, t.schema, t.name, t.status from ${this.domainTable} d join ${this.tenantTable} t on t.id = d.tenant_id where d.host = ?`
-      : `select t.id, t.schema, t.name, t.status from ${this.tenantTable} t where t.schema = ?`;
-    const [row] = await sqlEntityManager(this.orm.em.fork()).execute<TenantRow[]>(sql, [byHost ? lookup.host : lookup.schema]);
+      ? `select t.id, t.schema, t.name, t.status from ${this.tables.domain} d join ${this.tables.tenant} t on t.id = d.tenant_id where d.host = ?`
+      : `select t.id, t.schema, t.name, t.status from ${this.tables.tenant} t where t.schema = ?`;
+    let row: TenantRow | undefined;
+    try {
+      [row] = await sqlEntityManager(this.orm.em.fork()).execute<TenantRow[]>(sql, [byHost ? lookup.host : lookup.schema]);
+    } catch (error) {
+      throw this.tables.explain(error);
+    }
     const current = generation === this.generation;
     if (!row) {
       if (current) {

@@ -15,7 +15,7 @@ import { TenantContext } from '../context/tenant-context.js';
 import type { TenantRecord } from '../context/tenant-record.js';
 import { httpErrorName } from '../http/http-error-name.js';
 import { SHARED_ROUTE_METADATA } from '../tenancy.constants.js';
-import { InvalidHostError } from '../tenancy.errors.js';
+import { InvalidHostError, RegistryNotMigratedError, TenantNotFoundError } from '../tenancy.errors.js';
 import { TENANCY_OPTIONS } from '../tenancy.module-definition.js';
 import type { ResolvedTenancyOptions } from '../tenancy.options.js';
 import { HostTenantResolver } from './host-tenant.resolver.js';
@@ -25,14 +25,17 @@ import type { TenancyRequest, TenantLookup, TenantResolver } from './tenant.reso
 /**
  * The global guard that maps each HTTP request to its tenant and binds it: the request's
  * EntityManager fork gets the tenant's schema, and `@CurrentTenant()` / `TenancyService.current()`
- * return it. Routes marked `@SharedRoute()` are let through unbound. Answers 400 for a malformed
- * host, 404 for an unknown one, 403 (configurable) for a suspended tenant, 503 when the registry
- * cannot be read. On a cache hit it decides synchronously.
+ * return it. Routes marked `@SharedRoute()`, and the paths of the `sharedPaths` option, are let
+ * through unbound. Answers 400 for a malformed host, 404 for an unknown one, 403 (configurable)
+ * for a suspended tenant, 503 when the registry cannot be read (or does not exist yet). On a cache
+ * hit it decides synchronously.
  */
 @Injectable()
 export class TenantResolverGuard implements CanActivate {
   private readonly logger = new Logger(TenantResolverGuard.name);
   private readonly resolvers: TenantResolver[];
+  private readonly sharedPaths: Set<string>;
+  private readonly sharedPathPatterns: RegExp[];
 
   constructor(
     private readonly reflector: Reflector,
@@ -41,6 +44,8 @@ export class TenantResolverGuard implements CanActivate {
     @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
   ) {
     this.resolvers = options.resolvers ?? [new HostTenantResolver(options.trustProxy)];
+    this.sharedPaths = new Set(options.sharedPaths.filter((path) => typeof path === 'string').map(withoutTrailingSlash));
+    this.sharedPathPatterns = options.sharedPaths.filter((path) => path instanceof RegExp);
   }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
@@ -51,6 +56,9 @@ export class TenantResolverGuard implements CanActivate {
       return true;
     }
     const request = context.switchToHttp().getRequest<TenancyRequest & TenantAwareRequest>();
+    if (this.isSharedPath(request)) {
+      return true;
+    }
     const lookup = this.resolve(request);
     let found: TenantRecord | undefined | Promise<TenantRecord | undefined>;
     try {
@@ -67,6 +75,16 @@ export class TenantResolverGuard implements CanActivate {
       );
     }
     return this.bind(request, lookup, found);
+  }
+
+  private isSharedPath(request: TenancyRequest): boolean {
+    if (this.sharedPaths.size === 0 && this.sharedPathPatterns.length === 0) {
+      return false;
+    }
+    const url = request.url ?? '';
+    const end = url.search(/[?#]/);
+    const path = end === -1 ? url : url.slice(0, end);
+    return this.sharedPaths.has(withoutTrailingSlash(path)) || this.sharedPathPatterns.some((pattern) => pattern.test(path));
   }
 
   private resolve(request: TenancyRequest): TenantLookup {
@@ -89,7 +107,7 @@ export class TenantResolverGuard implements CanActivate {
   private bind(request: TenantAwareRequest, lookup: TenantLookup, tenant: TenantRecord | undefined): boolean {
     if (!tenant || tenant.status === 'provisioning') {
       throw new NotFoundException(
-        'host' in lookup ? `No tenant is served at host "${lookup.host}".` : `No tenant has schema "${lookup.schema}".`,
+        'host' in lookup ? `No tenant is served at host "${lookup.host}".` : TenantNotFoundError.forSchema(lookup.schema).message,
       );
     }
     if (tenant.status !== 'active') {
@@ -105,7 +123,16 @@ export class TenantResolverGuard implements CanActivate {
   }
 
   private unavailable(error: unknown): HttpException {
+    if (error instanceof RegistryNotMigratedError) {
+      // said once at boot (TenantRegistry); the answer says it to every caller
+      this.logger.debug(error.message);
+      return new ServiceUnavailableException(error.message);
+    }
     this.logger.warn(`Tenant lookup failed: ${error instanceof Error ? error.message : String(error)}`);
     return new ServiceUnavailableException('The tenant registry is unavailable; try again shortly.');
   }
+}
+
+function withoutTrailingSlash(path: string): string {
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }

@@ -1,8 +1,31 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { INestApplicationContext } from '@nestjs/common';
+import { type MigrateAllReport, SchemaMigrator } from '../migrations/schema-migrator.js';
 import type { TenantDetails } from '../provisioning/tenant.provisioner.js';
+import { MigrationError } from '../tenancy.errors.js';
 import { TenancyService } from '../tenancy.service.js';
+
+/**
+ * Applies the pending shared migrations, then every tenant's (`SchemaMigrator.migrateAll()`), so
+ * that a test can start from an empty database; call it after `app.init()`. Throws a
+ * `MigrationError` naming each schema that failed.
+ *
+ * @example
+ * const app = moduleRef.createNestApplication(new FastifyAdapter());
+ * await app.init();
+ * await migrateTestDatabase(app);
+ * const tenant = await createTestTenant(app);
+ */
+export async function migrateTestDatabase(app: INestApplicationContext): Promise<MigrateAllReport> {
+  const report = await app.get(SchemaMigrator).migrateAll();
+  if (report.failed.length > 0) {
+    throw new MigrationError(
+      `Migrating the test database failed: ${report.failed.map((result) => `${result.schema}: ${result.error}`).join('; ')}`,
+    );
+  }
+  return report;
+}
 
 /** Options of {@link createTestTenant}. */
 export interface TestTenantOptions {

@@ -10,6 +10,8 @@ describe("provisioning holds the schema's advisory lock", () => {
   let app: NestFastifyApplication;
   let tenancy: TenancyService;
   let session: pg.Client;
+  // provisioning calls still running when a test fails: awaited before cleaning up
+  const running: Promise<unknown>[] = [];
   const schema = uniqueName('lock');
   const host = (label: string) => `${label}.${schema.replaceAll('_', '-')}.test`;
 
@@ -22,6 +24,7 @@ describe("provisioning holds the schema's advisory lock", () => {
   afterAll(async () => {
     await session.query('rollback').catch(() => undefined);
     await session.end();
+    await Promise.all(running);
     await dropTestTenants(app, [schema]);
     await app.close();
   });
@@ -34,10 +37,12 @@ describe("provisioning holds the schema's advisory lock", () => {
     await session.query('begin');
     await session.query('select 1 from public.domain where tenant_id = $1 for update', [old.id]);
     const deleting = tenancy.deleteTenant(schema, { dropSchema: true });
+    running.push(deleting.catch(() => undefined));
     await waitForBlockedStatement(session, 'delete from "public"."domain"%');
 
     let settled = false;
     const creating = tenancy.createTenant({ schema, domains: [host('new')] }).finally(() => (settled = true));
+    running.push(creating.catch(() => undefined));
     const outcome = creating.then(
       (tenant) => ({ created: tenant.domains.map((domain) => domain.host) }),
       (error: unknown) => ({ refused: String(error) }),

@@ -14,7 +14,9 @@ describe('tenancy CLI: domain commands', () => {
       cli.created(schema);
       expect((await runCli(['domain:add', schema, `new.${host}`, '--primary'])).code).toBe(0);
       expect((await runCli(['domain:remove', host])).code).toBe(0);
-      expect((await runCli(['domain:remove', host])).stderr).toMatch(/is not attached to any tenant/);
+      const unknownHost = await runCli(['domain:remove', host]);
+      expect(unknownHost.code).toBe(1);
+      expect(unknownHost.stderr).toBe(`error: Domain "${host}" is not attached to any tenant.\n`);
       expect((await runCli(['tenant:suspend', schema])).code).toBe(0);
       const list = await runCli(['tenant:list', '--json']);
       expect(list.code, list.stderr).toBe(0);

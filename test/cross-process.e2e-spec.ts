@@ -3,18 +3,8 @@ import { TenancyService } from 'nestjs-tenancy';
 import { dropTestTenants } from 'nestjs-tenancy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExampleApp } from '../apps/example/src/app.factory.js';
+import { eventually } from './support/eventually.js';
 import { databaseUrl, uniqueName } from './support/test-app.js';
-
-/** Polls `probe` until it returns `expected` or `timeoutMs` passes; returns the last value. */
-async function eventually<T>(probe: () => Promise<T>, expected: T, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (value !== expected && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    value = await probe();
-  }
-  return value;
-}
 
 describe('registry changes reach other processes (LISTEN/NOTIFY on a direct URL)', () => {
   let writer: NestFastifyApplication;

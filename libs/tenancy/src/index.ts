@@ -40,6 +40,7 @@ export {
   TenantIsolationError,
   NoTenantBoundError,
   CrossTenantAccessError,
+  UncheckedSqlError,
   ProvisioningError,
   MigrationError,
 } from './tenancy.errors.js';

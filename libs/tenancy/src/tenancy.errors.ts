@@ -40,7 +40,16 @@ export class TenancyConfigError extends TenancyError {}
 export class EntityKindError extends TenancyError {}
 
 /** A schema name fails validation (`^[a-z_][a-z0-9_]{0,62}$`, not reserved, not `pg_*`). */
-export class InvalidSchemaNameError extends InvalidTenantInputError {}
+export class InvalidSchemaNameError extends InvalidTenantInputError {
+  /** The name is a database role's: PostgreSQL's default `search_path` ("$user", public) would find it. */
+  static forRoleName(schema: string): InvalidSchemaNameError {
+    return new InvalidSchemaNameError(
+      `Invalid schema name "${schema}": a database role has this name, and PostgreSQL's default search_path ` +
+        `("$user", public) would put this tenant's schema on the path of that role's sessions, where unqualified SQL ` +
+        'would reach it. Choose another name.',
+    );
+  }
+}
 
 /** A host name (domain) fails validation. */
 export class InvalidHostError extends InvalidTenantInputError {}
@@ -77,10 +86,51 @@ export class TenantNotActiveError extends TenancyError {}
  * A tenant entity was queried with no tenant bound. The library refuses the SQL instead of letting
  * it reach the shared schema.
  */
-export class NoTenantBoundError extends TenantIsolationError {}
+export class NoTenantBoundError extends TenantIsolationError {
+  /** A tenant table named with no tenant bound, or unqualified while one is. */
+  static forTable(entity: string, table: string, bound: string | undefined): NoTenantBoundError {
+    return new NoTenantBoundError(
+      `${entity} is a tenant entity, but ${bound === undefined ? 'no tenant is bound here' : `the query names table "${table}" without the tenant's schema`}, so the query was refused. ` +
+        'Bind a tenant: serve the route on a tenant host (not a @SharedRoute()), or wrap the code in ' +
+        'TenancyService.run(tenant, fn). Hand-written SQL must qualify tenant tables with the bound schema.',
+    );
+  }
+
+  /** A schema that is neither shared nor a system schema, named with no tenant bound. */
+  static forSchema(schema: string): NoTenantBoundError {
+    return new NoTenantBoundError(
+      `The query names schema "${schema}", which is not a shared schema, and no tenant is bound here, so it was refused. ` +
+        'Bind a tenant (TenancyService.run(tenant, fn)), or declare the schema in the extraSharedSchemas option if it is shared.',
+    );
+  }
+}
 
 /** SQL names a tenant table in a schema other than the tenant bound in the current context. */
-export class CrossTenantAccessError extends TenantIsolationError {}
+export class CrossTenantAccessError extends TenantIsolationError {
+  /** `subject` (an entity, or "table x") named in `schema` while `bound` is bound. */
+  static forSchema(subject: string, schema: string, bound: string): CrossTenantAccessError {
+    return new CrossTenantAccessError(
+      `The query names ${subject} in schema "${schema}" while tenant schema "${bound}" is bound; it was refused. ` +
+        'Entities must not cross tenants: load them again inside the right tenant context. A schema shared by all ' +
+        'tenants goes in the extraSharedSchemas option.',
+    );
+  }
+}
+
+/**
+ * SQL the check cannot verify (SQL run from text, a setting that changes how SQL is read, a
+ * statement kind it does not follow, text PostgreSQL's parser cannot read), refused while tenant
+ * entities exist.
+ */
+export class UncheckedSqlError extends TenantIsolationError {
+  static because(reason: string): UncheckedSqlError {
+    return new UncheckedSqlError(
+      `The query was refused because the tenant SQL check cannot verify it: ${reason}. Send such SQL through a ` +
+        'connection of your own that the tenancy module does not watch (for example a separate MikroORM or pg pool ' +
+        'for maintenance), where database privileges keep tenants apart.',
+    );
+  }
+}
 
 /** Provisioning a tenant failed; nothing of the tenant was kept. */
 export class ProvisioningError extends TenancyError {}

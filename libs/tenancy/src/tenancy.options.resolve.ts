@@ -34,6 +34,7 @@ export function resolveTenancyOptions(options: TenancyModuleOptions = {}): Resol
     resolvers: options.resolvers,
     migrationConcurrency: positiveInteger('migrationConcurrency', options.migrationConcurrency ?? 4),
     directDatabaseUrl: options.directDatabaseUrl || undefined,
+    extraSharedSchemas: extraSharedSchemas(options.extraSharedSchemas),
   };
   if (!Number.isInteger(resolved.suspendedStatus) || resolved.suspendedStatus < 400 || resolved.suspendedStatus > 599) {
     throw new TenancyConfigError(`suspendedStatus must be an HTTP error status (400-599), got ${resolved.suspendedStatus}.`);
@@ -42,6 +43,16 @@ export function resolveTenancyOptions(options: TenancyModuleOptions = {}): Resol
     throw new TenancyConfigError('trustProxy must be true or false.');
   }
   return resolved;
+}
+
+function extraSharedSchemas(value: unknown): string[] {
+  if (value === undefined) {
+    return [];
+  }
+  if (!Array.isArray(value) || !value.every((schema) => typeof schema === 'string' && schema.length > 0 && schema.length < 64)) {
+    throw new TenancyConfigError("extraSharedSchemas must be a list of schema names, e.g. ['extensions'].");
+  }
+  return value as string[];
 }
 
 function positiveInteger(name: string, value: unknown): number {

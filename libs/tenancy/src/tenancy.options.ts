@@ -65,6 +65,13 @@ export interface TenancyModuleOptions {
    * `knownHosts.refreshInterval`.
    */
   directDatabaseUrl?: string;
+  /**
+   * Schemas besides `public` that every tenant may use (extensions, reference data kept by the app).
+   * Any other schema than the bound tenant's, the shared ones and PostgreSQL's own is refused by the
+   * SQL check.
+   * @default []
+   */
+  extraSharedSchemas?: string[];
 }
 
 /** Options after defaults were applied. */
@@ -83,4 +90,5 @@ export interface ResolvedTenancyOptions {
   resolvers?: TenantResolver[];
   migrationConcurrency: number;
   directDatabaseUrl?: string;
+  extraSharedSchemas: string[];
 }

@@ -5,6 +5,8 @@ import { checkEntityKinds } from '../entities/entity-kinds.check.js';
 import { UNBOUND_SCHEMA } from '../tenancy.constants.js';
 import { TENANCY_OPTIONS } from '../tenancy.module-definition.js';
 import type { ResolvedTenancyOptions } from '../tenancy.options.js';
+import { loadSqlParser } from './sql-statement.reader.js';
+import { statementShape } from './statement-shape.js';
 import { TenantSqlGuard } from './tenant-sql.guard.js';
 
 /**
@@ -22,7 +24,7 @@ export class TenantIsolation implements OnModuleInit {
     @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     const kinds = checkEntityKinds(this.orm.getMetadata(), this.options.sharedSchema);
     const entities = new Map<string, string>();
     for (const meta of this.orm.getMetadata()) {
@@ -31,12 +33,14 @@ export class TenantIsolation implements OnModuleInit {
         entities.set(table, meta.pivotTable ? `The pivot table of a tenant relation (${table})` : meta.className);
       }
     }
+    await loadSqlParser();
     const platform = this.orm.em.getPlatform();
-    const guard = new TenantSqlGuard(
-      entities,
-      () => this.context.current()?.schema,
-      (sql, params) => platform.formatQuery(sql, params),
-    );
+    const guard = new TenantSqlGuard({
+      tenantTables: entities,
+      sharedSchemas: [this.options.sharedSchema, ...this.options.extraSharedSchemas],
+      boundSchema: () => this.context.current()?.schema,
+      shape: (sql, params) => statementShape(platform, sql, params),
+    });
     const config = this.orm.config;
     const current = config.get('onQuery') as OnQuery & { [ORIGINAL]?: OnQuery };
     const original = current[ORIGINAL] ?? current;

@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { UNBOUND_SCHEMA } from '../tenancy.constants.js';
 import { CrossTenantAccessError, NoTenantBoundError } from '../tenancy.errors.js';
+import { loadSqlParser } from './sql-statement.reader.js';
 import { TenantSqlGuard } from './tenant-sql.guard.js';
+
+beforeAll(() => loadSqlParser());
 
 const tables = new Map([
   ['project', 'Project'],
@@ -9,7 +12,8 @@ const tables = new Map([
 ]);
 
 describe('TenantSqlGuard', () => {
-  const bound = (schema?: string) => new TenantSqlGuard(tables, () => schema);
+  const bound = (schema?: string) =>
+    new TenantSqlGuard({ tenantTables: tables, sharedSchemas: ['public'], boundSchema: () => schema });
 
   it('passes shared tables and qualified tenant tables of the bound schema', () => {
     expect(bound().check('select * from "public"."tenant" where id = $1')).toContain('tenant');
@@ -75,11 +79,12 @@ describe('TenantSqlGuard', () => {
   });
 
   it('sees tables given as ?? identifier parameters', () => {
-    const guard = new TenantSqlGuard(
-      tables,
-      () => 'acme',
-      (sql, params) => sql.replace('??', String(params[0])),
-    );
+    const guard = new TenantSqlGuard({
+      tenantTables: tables,
+      sharedSchemas: ['public'],
+      boundSchema: () => 'acme',
+      shape: (sql, params) => sql.replace('??', String(params[0])),
+    });
     expect(() => guard.check('select * from ??', ['project'])).toThrow(NoTenantBoundError);
     expect(() => guard.check('select * from ??', ['"acme"."project"'])).not.toThrow();
   });

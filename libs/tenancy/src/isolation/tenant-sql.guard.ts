@@ -1,52 +1,87 @@
+import { LRUCache } from 'lru-cache';
 import { UNBOUND_SCHEMA } from '../tenancy.constants.js';
-import { CrossTenantAccessError, NoTenantBoundError } from '../tenancy.errors.js';
-import { sqlTableReferences } from './sql-table-references.js';
+import { CrossTenantAccessError, NoTenantBoundError, UncheckedSqlError } from '../tenancy.errors.js';
+import { readStatement, type StatementFacts } from './sql-statement.reader.js';
+
+/** Schemas of PostgreSQL itself, which any context may read. */
+const SYSTEM_SCHEMAS = ['pg_catalog', 'information_schema', 'pg_toast', 'pg_temp'];
+
+/** What {@link TenantSqlGuard} is told about the app. */
+export interface TenantSqlGuardOptions {
+  /** Tenant table name → entity name, for messages. */
+  tenantTables: ReadonlyMap<string, string>;
+  /** The shared schema and any schema the app declares shared too. */
+  sharedSchemas: readonly string[];
+  /** The schema bound to the current context, if any. */
+  boundSchema: () => string | undefined;
+  /**
+   * The statement as MikroORM will send it, with values left as `$n` placeholders: raw fragments
+   * and `??` identifiers inlined (they are SQL), plain values not (they never are).
+   */
+  shape?: (sql: string, params: readonly unknown[]) => string;
+  /** Statements whose reading is kept. @default 5000 */
+  cacheSize?: number;
+}
 
 /**
- * Fail-closed check of every SQL statement the ORM sends (installed as MikroORM's `onQuery` hook).
- * A statement may name a tenant table only qualified with the schema of the tenant bound to the
- * current context. With no tenant bound it may not name one at all: unqualified, qualified with
- * the never-existing schema the ORM uses while no tenant is bound, or qualified with any schema.
- * Shared tables pass. It reads SQL text: it cannot see queries sent through Kysely or
+ * Fail-closed check of every SQL statement the ORM sends (installed as MikroORM's `onQuery` hook),
+ * read with PostgreSQL's own parser. With a tenant bound, every relation a statement names is in
+ * that tenant's schema, a shared schema or a system schema; never in another schema, and never an
+ * unqualified tenant table. With no tenant bound, no tenant table at all and no tenant's schema.
+ * SQL the check cannot follow (SQL run from text, settings that change how SQL is read, statement
+ * kinds it does not know, text the parser cannot read) is refused while tenant entities exist.
+ * Readings are cached by statement text. It cannot see queries sent through Kysely or
  * `Connection.executeDump()`, which bypass the hook.
  */
 export class TenantSqlGuard {
-  constructor(
-    /** Tenant table name → entity names, for messages. */
-    private readonly tenantTables: ReadonlyMap<string, string>,
-    /** The schema bound to the current context, if any. */
-    private readonly boundSchema: () => string | undefined,
-    /** Fills in `??` identifier parameters, so that a table given as a parameter is seen too. */
-    private readonly format: (sql: string, params: readonly unknown[]) => string = (sql) => sql,
-  ) {}
+  private readonly cache: LRUCache<string, StatementFacts>;
+  private readonly allowedSchemas: ReadonlySet<string>;
 
-  /** Throws {@link NoTenantBoundError} or {@link CrossTenantAccessError}; returns `sql` unchanged otherwise. */
+  constructor(private readonly options: TenantSqlGuardOptions) {
+    this.cache = new LRUCache({
+      max: options.cacheSize ?? 5_000,
+      maxSize: 32 * 1024 * 1024,
+      sizeCalculation: (_facts, sql) => sql.length + 1,
+    });
+    this.allowedSchemas = new Set([...options.sharedSchemas, ...SYSTEM_SCHEMAS]);
+  }
+
+  /** Throws a {@link TenantIsolationError} subclass; returns `sql` unchanged otherwise. */
   check(sql: string, params: readonly unknown[] = []): string {
-    if (this.tenantTables.size === 0) {
+    const { tenantTables } = this.options;
+    if (tenantTables.size === 0) {
       return sql;
     }
-    const text = sql.includes('??') ? this.format(sql, params) : sql;
-    let bound: string | undefined | null = null;
-    for (const { schema, table } of sqlTableReferences(text)) {
-      const entity = this.tenantTables.get(table);
-      if (entity === undefined) {
-        continue;
+    const text = params.length > 0 && this.options.shape ? this.options.shape(sql, params) : sql;
+    let facts = this.cache.get(text);
+    if (facts === undefined) {
+      facts = readStatement(text);
+      this.cache.set(text, facts);
+    }
+    if (facts.refused !== undefined) {
+      throw UncheckedSqlError.because(facts.refused);
+    }
+    const bound = this.options.boundSchema();
+    for (const { schema, name } of facts.relations) {
+      const entity = tenantTables.get(name);
+      if (schema === undefined || schema === UNBOUND_SCHEMA) {
+        if (entity !== undefined) {
+          throw NoTenantBoundError.forTable(entity, name, bound);
+        }
+      } else if (schema !== bound && (entity !== undefined || !this.allowedSchemas.has(schema))) {
+        // a tenant table outside the bound schema (a decoy copy in public too), or anything in a
+        // schema that is neither the bound tenant's nor shared
+        if (bound === undefined) {
+          throw entity !== undefined ? NoTenantBoundError.forTable(entity, name, bound) : NoTenantBoundError.forSchema(schema);
+        }
+        throw CrossTenantAccessError.forSchema(entity ?? `table "${name}"`, schema, bound);
       }
-      if (bound === null) {
-        bound = this.boundSchema();
-      }
-      if (bound === undefined || schema === undefined || schema === UNBOUND_SCHEMA) {
-        throw new NoTenantBoundError(
-          `${entity} is a tenant entity, but ${bound === undefined ? 'no tenant is bound here' : `the query names table "${table}" without the tenant's schema`}, so the query was refused. ` +
-            'Bind a tenant: serve the route on a tenant host (not a @SharedRoute()), or wrap the code in ' +
-            'TenancyService.run(tenant, fn). Hand-written SQL must qualify tenant tables with the bound schema.',
-        );
-      }
-      if (schema !== bound) {
-        throw new CrossTenantAccessError(
-          `The query names ${entity} in schema "${schema}" while tenant schema "${bound}" is bound; it was refused. ` +
-            'Entities must not cross tenants: load them again inside the right tenant context.',
-        );
+    }
+    for (const schema of facts.schemas) {
+      if (schema !== bound && !this.allowedSchemas.has(schema)) {
+        throw bound === undefined
+          ? NoTenantBoundError.forSchema(schema)
+          : CrossTenantAccessError.forSchema(`schema "${schema}"`, schema, bound);
       }
     }
     return sql;

@@ -14,6 +14,7 @@ import { sqlEntityManager } from '../postgres/sql-entity-manager.js';
 import {
   DomainNotFoundError,
   DomainTakenError,
+  InvalidSchemaNameError,
   InvalidTenantInputError,
   MigrationError,
   PrimaryDomainError,
@@ -94,6 +95,10 @@ export class TenantProvisioner {
         const [taken] = await em.execute(`select 1 from ${this.tenantTable} where schema = ?`, [schema]);
         if (taken) {
           throw new TenantAlreadyExistsError(`A tenant with schema "${schema}" already exists.`);
+        }
+        const [role] = await em.execute('select 1 from pg_roles where rolname = ?', [schema]);
+        if (role) {
+          throw InvalidSchemaNameError.forRoleName(schema);
         }
         const [exists] = await em.execute('select 1 from pg_namespace where nspname = ?', [schema]);
         if (exists) {

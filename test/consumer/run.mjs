@@ -68,15 +68,18 @@ function killTree(child, signal = 'SIGTERM') {
   }
 }
 
-/** A clean environment: nothing of a parent `npm run` or Vitest leaks into the apps' commands. */
+/**
+ * A clean environment: nothing of a parent `npm run` or Vitest leaks into the apps' commands, and
+ * no colours in their logs.
+ */
 function cleanEnv(extra = {}) {
   const env = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(npm_|NPM_|INIT_CWD$|NODE_OPTIONS$|NODE_ENV$|VITEST|DATABASE_URL$)/.test(key)) {
+    if (!/^(npm_|NPM_|INIT_CWD$|NODE_OPTIONS$|NODE_ENV$|VITEST|DATABASE_URL$|FORCE_COLOR$)/.test(key)) {
       env[key] = value;
     }
   }
-  return { ...env, ...extra };
+  return { ...env, NO_COLOR: '1', ...extra };
 }
 
 /**

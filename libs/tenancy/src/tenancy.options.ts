@@ -44,7 +44,7 @@ export interface TenancyModuleOptions {
     refreshInterval?: number;
   };
   /**
-   * Read the host from `X-Forwarded-Host` (first value) instead of `Host`. Turn on only behind a
+   * Read the host from `X-Forwarded-Host` (its last value, the one your proxy added) instead of `Host`. Turn on only behind a
    * proxy you control that sets it. An option of the default resolver: with `resolvers`, give it
    * to the host resolver instead (`new HostTenantResolver(true)`); setting both stops the app at boot.
    * @default false

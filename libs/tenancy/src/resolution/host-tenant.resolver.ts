@@ -3,8 +3,11 @@ import { normalizeHost } from './host.js';
 import type { TenancyRequest, TenantLookup, TenantResolver } from './tenant.resolver.js';
 
 /**
- * The default resolver: the request's host (lower case, no port, no trailing dot). Reads the first
- * `X-Forwarded-Host` value instead of `Host` only when `trustProxy` is on.
+ * The default resolver: the request's host (lower case, no port, no trailing dot). With
+ * `trustProxy`, reads the **last** `X-Forwarded-Host` value instead of `Host`: the one your proxy
+ * added. A proxy that appends to the header keeps what the client sent in front, so the first value
+ * is the client's to choose (Fastify's `trustProxy` takes the last one too). Same on Fastify and
+ * Express: the resolver reads the headers, not the adapter's host.
  */
 export class HostTenantResolver implements TenantResolver {
   constructor(private readonly trustProxy = false) {}
@@ -22,15 +25,16 @@ export class HostTenantResolver implements TenantResolver {
 
   private rawHost(request: TenancyRequest): string | undefined {
     if (this.trustProxy) {
-      const forwarded = first(request.headers['x-forwarded-host']);
-      if (forwarded) {
-        return forwarded.split(',')[0].trim();
+      const forwarded = last(request.headers['x-forwarded-host']);
+      if (forwarded !== undefined) {
+        return forwarded.slice(forwarded.lastIndexOf(',') + 1).trim();
       }
     }
-    return first(request.headers.host);
+    return last(request.headers.host);
   }
 }
 
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
+/** The last line of a header that may come several times. */
+function last(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.at(-1) : value;
 }

@@ -1,8 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createScratchDatabase, type ScratchDatabase } from './support/scratch-database.js';
 import { databaseUrl } from './support/test-app.js';
 
 // A new project's first migrations, through the package's bin and a config file of its own, as a
@@ -78,30 +79,21 @@ async function build(project: string): Promise<void> {
 const sources = async (project: string, set: string) => (await readdir(join(project, 'src/migrations', set))).sort();
 
 describe('first migrations of a new project (tenancy bin)', () => {
-  const database = `first_migrations_${process.pid}`;
+  let database: ScratchDatabase;
   let url: string;
   const projects: string[] = [];
-  const admin = (sql: string): void => {
-    const result = spawnSync('psql', [databaseUrl(), '-qc', sql], { encoding: 'utf8' });
-    if (result.status !== 0) {
-      throw new Error(`psql failed: ${sql}: ${result.stderr}`);
-    }
-  };
 
-  beforeAll(() => {
+  beforeAll(async () => {
     // an empty database of its own: no registry yet, as in a new project
-    admin(`drop database if exists ${database} with (force)`);
-    admin(`create database ${database}`);
-    const target = new URL(databaseUrl());
-    target.pathname = `/${database}`;
-    url = target.toString();
+    database = await createScratchDatabase('first_migrations');
+    url = database.url;
   });
 
   afterAll(async () => {
     for (const project of projects) {
       await rm(project, { recursive: true, force: true });
     }
-    admin(`drop database if exists ${database} with (force)`);
+    await database.drop();
   });
 
   const project = async (options: { pathTs: boolean }) => {

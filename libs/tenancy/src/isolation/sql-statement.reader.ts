@@ -15,6 +15,8 @@ export interface StatementFacts {
   schemas: string[];
   /** Why the SQL cannot be checked (SQL run from text, a parser setting, a statement kind not known …). */
   refused?: string;
+  /** Numbers of the `$n` parameters PostgreSQL reads as parameters (not inside a literal or comment). */
+  parameters: number[];
 }
 
 /** Functions that run SQL given as text, which no text check can follow. */
@@ -46,7 +48,31 @@ const SQL_FROM_TEXT_FUNCTIONS = new Set([
 ]);
 
 /** Settings that change how PostgreSQL reads SQL text (the parser here assumes the defaults) or where unqualified names go. */
-const READING_SETTINGS = new Set(['standard_conforming_strings', 'backslash_quote', 'escape_string_warning', 'search_path']);
+const READING_SETTINGS = new Set([
+  'standard_conforming_strings',
+  'backslash_quote',
+  'escape_string_warning',
+  'client_encoding',
+  'search_path',
+]);
+
+/**
+ * Catalog relations that show other tenants' data: column statistics (sample values), statements
+ * running in other sessions (MikroORM inlines values), large objects. Refused in any schema, and
+ * unqualified (PostgreSQL finds `pg_catalog` first).
+ */
+const DATA_EXPOSING_RELATIONS = new Set([
+  'pg_stats',
+  'pg_stats_ext',
+  'pg_stats_ext_exprs',
+  'pg_statistic',
+  'pg_statistic_ext_data',
+  'pg_stat_activity',
+  'pg_stat_statements',
+  'pg_largeobject',
+]);
+/** Functions behind those views. */
+const DATA_EXPOSING_FUNCTIONS = new Set(['pg_stat_get_activity', 'pg_stat_statements']);
 
 /**
  * Statement kinds whose every relation and schema the reader finds. Any other kind is refused
@@ -126,25 +152,49 @@ export function readStatement(sql: string): StatementFacts {
   try {
     tree = parseSync(sql) as unknown as { stmts?: { stmt?: Json }[] };
   } catch (error) {
-    return { relations: [], schemas: [], refused: `PostgreSQL's parser cannot read it (${errorText(error)})` };
+    return { relations: [], schemas: [], parameters: [], refused: `PostgreSQL's parser cannot read it (${errorText(error)})` };
   }
   const reader = new TreeReader();
-  for (const { stmt } of tree.stmts ?? []) {
-    if (!stmt) {
-      continue;
+  try {
+    for (const { stmt } of tree.stmts ?? []) {
+      if (!stmt) {
+        continue;
+      }
+      const kind = Object.keys(stmt)[0];
+      if (!KNOWN_STATEMENTS.has(kind)) {
+        reader.refuse(`${kind} statements are not checked`);
+      }
+      reader.visit(stmt);
     }
-    const kind = Object.keys(stmt)[0];
-    if (!KNOWN_STATEMENTS.has(kind)) {
-      reader.refuse(`${kind} statements are not checked`);
-    }
-    reader.visit(stmt, []);
+  } catch (error) {
+    // a statement nested deeper than the walk's stack: refused, never passed
+    return { relations: [], schemas: [], parameters: [], refused: `it is nested too deeply to be read (${errorText(error)})` };
   }
   return reader.facts();
+}
+
+/** CTE names in scope: how many enclosing WITH clauses define each (a statement may reuse a name). */
+class CteScope {
+  private readonly counts = new Map<string, number>();
+
+  has(name: string): boolean {
+    return (this.counts.get(name) ?? 0) > 0;
+  }
+
+  add(name: string): void {
+    this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+  }
+
+  remove(name: string): void {
+    this.counts.set(name, (this.counts.get(name) ?? 1) - 1);
+  }
 }
 
 class TreeReader {
   private readonly relations: RelationReference[] = [];
   private readonly schemas: string[] = [];
+  private readonly parameters = new Set<number>();
+  private readonly ctes = new CteScope();
   private refused?: string;
 
   refuse(reason: string): void {
@@ -152,14 +202,14 @@ class TreeReader {
   }
 
   facts(): StatementFacts {
-    return { relations: this.relations, schemas: this.schemas, refused: this.refused };
+    return { relations: this.relations, schemas: this.schemas, refused: this.refused, parameters: [...this.parameters] };
   }
 
-  /** Walks any node; `ctes` holds the CTE names in scope, innermost last. */
-  visit(node: unknown, ctes: readonly string[]): void {
+  /** Walks any node. */
+  visit(node: unknown): void {
     if (Array.isArray(node)) {
       for (const item of node) {
-        this.visit(item, ctes);
+        this.visit(item);
       }
       return;
     }
@@ -169,38 +219,49 @@ class TreeReader {
     const object = node as Json;
     // fields typed RangeVar (a statement's target table …) come without the `{ RangeVar: … }` wrapper
     if (typeof object.relname === 'string') {
-      this.rangeVar(object, ctes);
+      this.rangeVar(object);
+    }
+    // a TypeName (column types, casts …): a type in another tenant's schema is that tenant's
+    if (Array.isArray(object.names) && 'typemod' in object) {
+      this.qualifier(strings(object.names));
     }
     if (isRecord(object.withClause)) {
-      this.visitWith(object, ctes);
+      this.visitWith(object);
       return;
     }
     for (const [key, value] of Object.entries(object)) {
       if (isRecord(value)) {
-        this.visitNode(key, value, ctes);
+        this.visitNode(key, value);
       } else if (Array.isArray(value)) {
-        this.visit(value, ctes);
+        this.visit(value);
       }
     }
   }
 
   /** A statement with a WITH clause: each CTE sees the ones before it (all of them when recursive). */
-  private visitWith(statement: Json, outer: readonly string[]): void {
+  private visitWith(statement: Json): void {
     const withClause = statement.withClause as Json;
     const definitions = (Array.isArray(withClause.ctes) ? withClause.ctes : [])
       .map((cte) => (isRecord(cte) && isRecord(cte.CommonTableExpr) ? cte.CommonTableExpr : undefined))
       .filter((cte): cte is Json => cte !== undefined);
     const names = definitions.map((cte) => String(cte.ctename));
+    const recursive = withClause.recursive === true;
+    if (recursive) {
+      names.forEach((name) => this.ctes.add(name));
+    }
     definitions.forEach((cte, index) => {
-      const visible = withClause.recursive === true ? names : names.slice(0, index);
-      this.visit(cte.ctequery, [...outer, ...visible]);
+      this.visit(cte.ctequery);
+      if (!recursive) {
+        this.ctes.add(names[index]);
+      }
     });
     const rest: Json = { ...statement };
     delete rest.withClause;
-    this.visit(rest, [...outer, ...names]);
+    this.visit(rest);
+    names.forEach((name) => this.ctes.remove(name));
   }
 
-  private visitNode(kind: string, node: Json, ctes: readonly string[]): void {
+  private visitNode(kind: string, node: Json): void {
     switch (kind) {
       case 'FuncCall':
         this.funcCall(node);
@@ -269,30 +330,71 @@ class TreeReader {
         }
         break;
       case 'CopyStmt':
-        if (node.is_program === true) {
-          this.refuse('COPY … PROGRAM runs a shell command');
+        if (node.is_program === true || typeof node.filename === 'string') {
+          this.refuse('COPY to or from a server file or program reads and writes outside any schema');
         }
         break;
+      case 'ParamRef':
+        if (typeof node.number === 'number') {
+          this.parameters.add(node.number);
+        }
+        break;
+      case 'ReindexStmt':
+        if (node.kind === 'REINDEX_OBJECT_SCHEMA' && typeof node.name === 'string') {
+          this.schemas.push(node.name);
+        } else if (node.kind === 'REINDEX_OBJECT_DATABASE' || node.kind === 'REINDEX_OBJECT_SYSTEM') {
+          this.refuse('REINDEX of the whole database reaches every tenant');
+        }
+        break;
+      case 'CreateTrigStmt':
+        this.qualifier(strings(node.funcname));
+        break;
+      case 'DefElem':
+        if (node.defname === 'owned_by' && isRecord(node.arg) && isRecord(node.arg.List)) {
+          const names = strings(node.arg.List.items).slice(0, -1);
+          this.relationOf(names);
+        }
+        break;
+      case 'CreateStmt':
+        this.temporary(node.relation, node.oncommit);
+        break;
+      case 'into':
+      case 'intoClause':
+        this.temporary(node.rel, node.onCommit);
+        break;
+      case 'ViewStmt':
+        this.temporary(node.view, undefined);
+        break;
+      case 'CreateSeqStmt':
+        this.temporary(node.sequence, undefined);
+        break;
     }
-    this.visit(node, ctes);
+    this.visit(node);
   }
 
-  private rangeVar(node: Json, ctes: readonly string[]): void {
+  private rangeVar(node: Json): void {
     const name = String(node.relname);
     const schema = typeof node.schemaname === 'string' ? node.schemaname : undefined;
-    if (schema === undefined && ctes.includes(name)) {
+    if (schema === undefined && this.ctes.has(name)) {
       return;
+    }
+    if (DATA_EXPOSING_RELATIONS.has(name) && (schema === undefined || schema === 'pg_catalog' || schema === 'public')) {
+      this.refuse(`${name} shows other tenants' data`);
     }
     // `create temp table x`: the table goes to the session's temporary schema
     this.relations.push({ schema: schema ?? (node.relpersistence === 't' ? 'pg_temp' : undefined), name });
   }
 
   private funcCall(node: Json): void {
-    const name = strings(node.funcname).at(-1)?.toLowerCase();
+    const names = strings(node.funcname);
+    this.qualifier(names);
+    const name = names.at(-1)?.toLowerCase();
     if (name === undefined) {
       return;
     }
-    if (SQL_FROM_TEXT_FUNCTIONS.has(name)) {
+    if (DATA_EXPOSING_FUNCTIONS.has(name)) {
+      this.refuse(`${name}() shows other tenants' data`);
+    } else if (SQL_FROM_TEXT_FUNCTIONS.has(name)) {
       this.refuse(`${name}() runs SQL or reads objects named in text`);
     } else if (name === 'set_config') {
       const setting = Array.isArray(node.args) ? constantText(node.args[0]) : undefined;
@@ -304,6 +406,31 @@ class TreeReader {
       if (text !== undefined) {
         this.relationFromText(text);
       }
+    }
+  }
+
+  /** The schema of a qualified name of a function, type … (`schema.name`): one the tenant must be allowed. */
+  private qualifier(names: string[]): void {
+    if (names.length > 1) {
+      this.schemas.push(names.at(-2) as string);
+    }
+  }
+
+  private relationOf(names: string[]): void {
+    if (names.length > 1) {
+      this.relations.push({ schema: names.at(-2), name: names.at(-1) as string });
+    } else if (names.length === 1) {
+      this.relations.push({ name: names[0] });
+    }
+  }
+
+  /**
+   * A temporary relation outlives the request on a pooled connection and shadows shared tables for
+   * whoever gets the connection next: only `ON COMMIT DROP` tables (gone with the transaction).
+   */
+  private temporary(relation: unknown, onCommit: unknown): void {
+    if (isRecord(relation) && relation.relpersistence === 't' && onCommit !== 'ONCOMMIT_DROP') {
+      this.refuse('a temporary relation outlives the transaction on a pooled connection (use ON COMMIT DROP)');
     }
   }
 
@@ -328,7 +455,15 @@ class TreeReader {
   /** Objects named by lists of names (`DROP`, `COMMENT ON` …), by object type. */
   private namedObjects(type: unknown, objects: unknown): void {
     for (const object of Array.isArray(objects) ? objects : []) {
-      const names = isRecord(object) && isRecord(object.List) ? strings(object.List.items) : strings([object]);
+      const names = !isRecord(object)
+        ? []
+        : isRecord(object.List)
+          ? strings(object.List.items)
+          : isRecord(object.TypeName)
+            ? strings(object.TypeName.names)
+            : isRecord(object.ObjectWithArgs)
+              ? strings(object.ObjectWithArgs.objname)
+              : strings([object]);
       if (names.length === 0) {
         continue;
       }

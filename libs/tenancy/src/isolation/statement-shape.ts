@@ -1,17 +1,45 @@
 import { isRaw, type Platform, raw } from '@mikro-orm/core';
 
+/** A statement's shape: its text as the SQL check reads it, and the `$n` standing for values. */
+export interface StatementShape {
+  text: string;
+  /** Numbers of the `$n` placeholders that stand for values (each must be read as a parameter). */
+  placeholders: number[];
+}
+
 /**
  * A statement as MikroORM will send it to PostgreSQL (it inlines parameters itself, with
- * `Platform.formatQuery`), except that plain values stay `$n` placeholders: raw fragments, `sql`
- * templates and `??` identifiers are SQL and are inlined, values never are. The SQL check reads
- * this text: what reaches the server, with one shape per query however its values vary (so its
- * reading can be cached).
+ * `Platform.formatQuery`), except that inert values (strings, numbers, booleans, dates, buffers
+ * and non-empty lists of them, which MikroORM quotes as literals) stay `$n` placeholders. Anything
+ * else is inlined exactly as MikroORM will: raw fragments, `sql` templates, `??` identifiers, empty
+ * lists, objects. The check reads this text: what reaches the server, with one shape per query
+ * however its values vary (so its reading can be cached).
  */
-export function statementShape(platform: Platform, sql: string, params: readonly unknown[]): string {
-  let next = 0;
-  const shaped = params.map((value, index) => (carriesSql(value) ? value : raw(`$${index + 1}`)));
-  // `??` takes an identifier: kept as given (a raw fragment there is SQL as well)
+export function statementShape(platform: Platform, sql: string, params: readonly unknown[]): StatementShape {
+  const identifiers = identifierPositions(sql);
+  const placeholders: number[] = [];
+  const shaped = params.map((value, index) => {
+    if (identifiers.has(index) || !isInert(value)) {
+      return value;
+    }
+    placeholders.push(index + 1);
+    return raw(`$${index + 1}`);
+  });
+  return { text: platform.formatQuery(sql, shaped), placeholders };
+}
+
+/**
+ * Whether the statement's shape follows from its text alone (every value inert, no `??`
+ * identifier): then the text is enough to key the check's cache.
+ */
+export function isPlainStatement(sql: string, params: readonly unknown[]): boolean {
+  return !sql.includes('??') && params.every((value) => isInert(value));
+}
+
+/** Positions (in `params`) of the `??` identifiers, counted the way `Platform.formatQuery` counts. */
+function identifierPositions(sql: string): Set<number> {
   const identifiers = new Set<number>();
+  let next = 0;
   for (let i = 0; i < sql.length; i++) {
     if (sql[i] === '?' && sql[i - 1] !== '\\') {
       if (sql[i + 1] === '?') {
@@ -21,27 +49,19 @@ export function statementShape(platform: Platform, sql: string, params: readonly
       next++;
     }
   }
-  return platform.formatQuery(
-    sql,
-    shaped.map((value, index) => (identifiers.has(index) ? params[index] : value)),
-  );
+  return identifiers;
 }
 
-/**
- * Whether the statement's shape is the statement itself with `?` placeholders (no raw fragment
- * among the values, no `??` identifier): then its text is enough to know the shape.
- */
-export function isPlainStatement(sql: string, params: readonly unknown[]): boolean {
-  return !sql.includes('??') && !params.some((value) => carriesSql(value));
-}
-
-/** Whether a parameter value is (or holds) SQL that MikroORM inlines as such. */
-function carriesSql(value: unknown, depth = 0): boolean {
-  if (isRaw(value)) {
+/** A value MikroORM inlines as a quoted literal (or a list of them), never as SQL. */
+function isInert(value: unknown, nested = false): boolean {
+  if (value === null || value === undefined || ['string', 'number', 'bigint', 'boolean'].includes(typeof value)) {
     return true;
   }
-  if (depth < 3 && Array.isArray(value)) {
-    return value.some((item) => carriesSql(item, depth + 1));
+  if (value instanceof Date || value instanceof Uint8Array) {
+    return !isRaw(value);
+  }
+  if (!nested && Array.isArray(value)) {
+    return value.length > 0 && value.every((item) => isInert(item, true));
   }
   return false;
 }

@@ -83,7 +83,7 @@ describe('TenantSqlGuard', () => {
       tenantTables: tables,
       sharedSchemas: ['public'],
       boundSchema: () => 'acme',
-      shape: (sql, params) => sql.replace('??', String(params[0])),
+      shape: (sql, params) => ({ text: sql.replace('??', String(params[0])), placeholders: [] }),
     });
     expect(() => guard.check('select * from ??', ['project'])).toThrow(NoTenantBoundError);
     expect(() => guard.check('select * from ??', ['"acme"."project"'])).not.toThrow();

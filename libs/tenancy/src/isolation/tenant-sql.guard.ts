@@ -2,9 +2,11 @@ import { LRUCache } from 'lru-cache';
 import { UNBOUND_SCHEMA } from '../tenancy.constants.js';
 import { CrossTenantAccessError, NoTenantBoundError, UncheckedSqlError } from '../tenancy.errors.js';
 import { readStatement, type StatementFacts } from './sql-statement.reader.js';
+import type { StatementShape } from './statement-shape.js';
 
 /** Schemas of PostgreSQL itself, which any context may read. */
-const SYSTEM_SCHEMAS = ['pg_catalog', 'information_schema', 'pg_toast', 'pg_temp'];
+// not pg_toast: its tables hold every tenant's large values, readable like any table
+const SYSTEM_SCHEMAS = ['pg_catalog', 'information_schema', 'pg_temp'];
 
 /** What {@link TenantSqlGuard} is told about the app. */
 export interface TenantSqlGuardOptions {
@@ -18,7 +20,7 @@ export interface TenantSqlGuardOptions {
    * The statement as MikroORM will send it, with values left as `$n` placeholders: raw fragments
    * and `??` identifiers inlined (they are SQL), plain values not (they never are).
    */
-  shape?: (sql: string, params: readonly unknown[]) => string;
+  shape?: (sql: string, params: readonly unknown[]) => StatementShape;
   /** Whether `shape(sql, params)` depends on `sql` alone (no SQL among the values). */
   isPlain?: (sql: string, params: readonly unknown[]) => boolean;
   /** Statements whose reading is kept. @default 5000 */
@@ -56,12 +58,28 @@ export class TenantSqlGuard {
     }
     const { shape, isPlain } = this.options;
     // the cache key: the statement itself when its shape follows from its text (the usual case, no
-    // formatting on the request path), else its shape
-    const shaped = params.length > 0 && shape !== undefined;
-    const key = shaped && !isPlain?.(sql, params) ? shape(sql, params) : sql;
+    // formatting on the request path), else its shape; never the same key for a statement with
+    // values and without (MikroORM replaces `?` only when there are values)
+    let shaped: StatementShape | undefined;
+    let key: string;
+    if (params.length === 0 || shape === undefined) {
+      key = `\0${sql}`;
+    } else if (isPlain?.(sql, params)) {
+      key = sql;
+    } else {
+      shaped = shape(sql, params);
+      key = `${shaped.placeholders.join(',')}\0${shaped.text}`;
+    }
     let facts = this.cache.get(key);
     if (facts === undefined) {
-      facts = readStatement(shaped ? shape(sql, params) : sql);
+      shaped ??= params.length > 0 && shape !== undefined ? shape(sql, params) : { text: sql, placeholders: [] };
+      facts = readStatement(shaped.text);
+      const read = new Set(facts.parameters);
+      if (facts.refused === undefined && shaped.placeholders.some((n) => !read.has(n))) {
+        // MikroORM replaces a `?` inside a literal, quoted name or comment too: the value would
+        // land outside it, as SQL
+        facts = { ...facts, refused: 'a ? placeholder stands inside a literal, quoted name or comment' };
+      }
       this.cache.set(key, facts);
     }
     if (facts.refused !== undefined) {

@@ -70,9 +70,18 @@ export async function measureSqlCheck({ cachedCalls, uncachedStatements, log }) 
     big.push(performance.now() - started);
   }
   log(`sql check: ${Math.round(long.length / 1024)} KB statement ${median(big).toFixed(1)} ms`);
+
+  // 10,000 CTEs and 10,000 FROM items (~250 KB): CTE scopes must stay linear
+  const n = 10_000;
+  const ctes = `with recursive ${Array.from({ length: n }, (_, i) => `c${i} as (select 1)`).join(', ')} select 1 from ${Array.from({ length: n }, (_, i) => `z${i}`).join(', ')}`;
+  const started = performance.now();
+  guard(1).check(ctes);
+  const cteMs = performance.now() - started;
+  log(`sql check: ${Math.round(ctes.length / 1024)} KB statement of ${n} CTEs ${cteMs.toFixed(0)} ms`);
   return {
     cachedMicros: Number(median(rounds).toFixed(2)),
     uncachedMicros: Math.round(median(parse)),
     longStatement: { kilobytes: Math.round(long.length / 1024), ms: Number(median(big).toFixed(1)) },
+    manyCtes: { kilobytes: Math.round(ctes.length / 1024), ctes: n, ms: Math.round(cteMs) },
   };
 }

@@ -269,6 +269,14 @@ export function renderMarkdown(report) {
           ['statement read before (cache hit, the request path)', `${s.sqlCheck.cachedMicros} µs`],
           ['typical statement read for the first time', `${s.sqlCheck.uncachedMicros} µs`],
           [`${s.sqlCheck.longStatement.kilobytes} KB statement read for the first time`, `${s.sqlCheck.longStatement.ms} ms`],
+          ...(s.sqlCheck.manyCtes
+            ? [
+                [
+                  `${s.sqlCheck.manyCtes.kilobytes} KB statement of ${s.sqlCheck.manyCtes.ctes} CTEs`,
+                  `${s.sqlCheck.manyCtes.ms} ms`,
+                ],
+              ]
+            : []),
         ],
       ),
       '',

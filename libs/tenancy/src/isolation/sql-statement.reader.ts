@@ -346,6 +346,11 @@ class TreeReader {
           this.refuse('REINDEX of the whole database reaches every tenant');
         }
         break;
+      case 'CallStmt':
+        if (isRecord(node.funccall)) {
+          this.funcCall(node.funccall);
+        }
+        break;
       case 'CreateTrigStmt':
         this.qualifier(strings(node.funcname));
         break;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UNBOUND_SCHEMA } from '../tenancy.constants.js';
-import { CrossTenantAccessError, NoTenantBoundError } from '../tenancy.errors.js';
+import { CrossTenantAccessError, NoTenantBoundError, TenantIsolationError } from '../tenancy.errors.js';
 import { loadSqlParser } from './sql-statement.reader.js';
 import { TenantSqlGuard } from './tenant-sql.guard.js';
 
@@ -87,6 +87,52 @@ describe('TenantSqlGuard', () => {
     });
     expect(() => guard.check('select * from ??', ['project'])).toThrow(NoTenantBoundError);
     expect(() => guard.check('select * from ??', ['"acme"."project"'])).not.toThrow();
+  });
+});
+
+describe('TenantSqlGuard on names other than tables', () => {
+  const guard = new TenantSqlGuard({ tenantTables: tables, sharedSchemas: ['public'], boundSchema: () => 'acme' });
+
+  it.each([
+    'reindex schema globex',
+    'reindex database app',
+    'select globex.f()',
+    'call globex.p()',
+    'alter table acme.project alter column name type globex.t',
+    'select 1::globex.t',
+    'drop function globex.f()',
+    'drop type globex.t',
+    'comment on function globex.f() is $$x$$',
+    'create trigger t before update on acme.project for each row execute function globex.f()',
+    'create sequence acme.s owned by globex.project.id',
+    "copy acme.project to '/tmp/x'",
+    'select * from pg_toast.pg_toast_1234',
+    'create temp view v as select 1',
+  ])('refuses %s', (sql) => {
+    expect(() => guard.check(sql)).toThrow(TenantIsolationError);
+  });
+
+  it.each([
+    'select acme.f()',
+    'select pg_catalog.now()',
+    'select 1::pg_catalog.int4',
+    'alter table acme.project alter column name type acme.t',
+    'create sequence acme.s owned by acme.project.id',
+  ])('passes %s', (sql) => {
+    expect(() => guard.check(sql)).not.toThrow();
+  });
+
+  it('refuses a value placeholder inside a literal or comment (MikroORM would put the value outside it)', () => {
+    const shaped = new TenantSqlGuard({
+      tenantTables: tables,
+      sharedSchemas: ['public'],
+      boundSchema: () => 'acme',
+      shape: (sql) => ({ text: sql.replace('?', '$1'), placeholders: [1] }),
+      isPlain: () => true,
+    });
+    expect(() => shaped.check("select '?' as x", ['v'])).toThrow(TenantIsolationError);
+    expect(() => shaped.check('select 1 /* ? */', ['v'])).toThrow(TenantIsolationError);
+    expect(() => shaped.check('select ? as x', ['v'])).not.toThrow();
   });
 });
 

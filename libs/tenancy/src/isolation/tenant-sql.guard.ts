@@ -38,15 +38,20 @@ export interface TenantSqlGuardOptions {
  * `Connection.executeDump()`, which bypass the hook.
  */
 export class TenantSqlGuard {
+  /** Readings of statements sent with values, and (apart: MikroORM replaces `?` only then) without. */
   private readonly cache: LRUCache<string, StatementFacts>;
+  private readonly bareCache: LRUCache<string, StatementFacts>;
   private readonly allowedSchemas: ReadonlySet<string>;
 
   constructor(private readonly options: TenantSqlGuardOptions) {
-    this.cache = new LRUCache({
-      max: options.cacheSize ?? 5_000,
-      maxSize: 32 * 1024 * 1024,
-      sizeCalculation: (_facts, sql) => sql.length + 1,
-    });
+    const cache = (): LRUCache<string, StatementFacts> =>
+      new LRUCache({
+        max: options.cacheSize ?? 5_000,
+        maxSize: 16 * 1024 * 1024,
+        sizeCalculation: (_facts, sql) => sql.length + 1,
+      });
+    this.cache = cache();
+    this.bareCache = cache();
     this.allowedSchemas = new Set([...options.sharedSchemas, ...SYSTEM_SCHEMAS]);
   }
 
@@ -61,18 +66,16 @@ export class TenantSqlGuard {
     // formatting on the request path), else its shape; never the same key for a statement with
     // values and without (MikroORM replaces `?` only when there are values)
     let shaped: StatementShape | undefined;
-    let key: string;
-    if (params.length === 0 || shape === undefined) {
-      key = `\0${sql}`;
-    } else if (isPlain?.(sql, params)) {
-      key = sql;
-    } else {
+    let key = sql;
+    const bare = params.length === 0 || shape === undefined;
+    if (!bare && !isPlain?.(sql, params)) {
       shaped = shape(sql, params);
       key = `${shaped.placeholders.join(',')}\0${shaped.text}`;
     }
-    let facts = this.cache.get(key);
+    const cache = bare ? this.bareCache : this.cache;
+    let facts = cache.get(key);
     if (facts === undefined) {
-      shaped ??= params.length > 0 && shape !== undefined ? shape(sql, params) : { text: sql, placeholders: [] };
+      shaped ??= bare ? { text: sql, placeholders: [] } : shape(sql, params);
       facts = readStatement(shaped.text);
       const read = new Set(facts.parameters);
       if (facts.refused === undefined && shaped.placeholders.some((n) => !read.has(n))) {
@@ -80,7 +83,7 @@ export class TenantSqlGuard {
         // land outside it, as SQL
         facts = { ...facts, refused: 'a ? placeholder stands inside a literal, quoted name or comment' };
       }
-      this.cache.set(key, facts);
+      cache.set(key, facts);
     }
     if (facts.refused !== undefined) {
       throw UncheckedSqlError.because(facts.refused);

@@ -12,13 +12,7 @@ describe('the known-hosts filter keeps domains added while it reloads', () => {
 
   beforeAll(async () => {
     // the filter on, and no periodic reload during the test: only the one the test starts
-    app = await createExampleApp({
-      databaseUrl: databaseUrl(),
-      seed: false,
-      logger: false,
-      poolSize: 3,
-      tenancy: { knownHosts: { enabled: true, refreshInterval: 600_000 } },
-    });
+    app = await createTestApp(3, { knownHosts: { enabled: true, refreshInterval: 600_000 } });
     tenant = await createTestTenant(app, { schema: uniqueName('reload') });
   });
 

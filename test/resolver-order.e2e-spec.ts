@@ -11,13 +11,7 @@ describe('resolvers are tried in the order given', () => {
   let byHeader: TenantDetails;
 
   beforeAll(async () => {
-    app = await createExampleApp({
-      databaseUrl: databaseUrl(),
-      seed: false,
-      logger: false,
-      poolSize: 3,
-      tenancy: { resolvers: [new HeaderTenantResolver('x-tenant'), new HostTenantResolver()] },
-    });
+    app = await createTestApp(3, { resolvers: [new HeaderTenantResolver('x-tenant'), new HostTenantResolver()] });
     byHost = await createTestTenant(app, { schema: uniqueName('order_host') });
     byHeader = await createTestTenant(app, { schema: uniqueName('order_header') });
   });

@@ -16,13 +16,7 @@ describe('a host that resolved to no tenant is remembered for cache.negativeTtl 
 
   beforeAll(async () => {
     // the filter off: every unknown host is looked up and cached as not found
-    app = await createExampleApp({
-      databaseUrl: databaseUrl(),
-      seed: false,
-      logger: false,
-      poolSize: 3,
-      tenancy: { knownHosts: { enabled: false }, cache: { ttl: 600_000, negativeTtl } },
-    });
+    app = await createTestApp(3, { knownHosts: { enabled: false }, cache: { ttl: 600_000, negativeTtl } });
     tenant = await createTestTenant(app, { schema: uniqueName('negttl') });
   });
 

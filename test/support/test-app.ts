@@ -6,6 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SchemaMigrator } from 'nestjs-tenancy';
 import { inject } from 'vitest';
 import { createExampleApp } from '../../apps/example/src/app.factory.js';
+import type { ExampleAppOptions } from '../../apps/example/src/app.module.js';
 
 /** The database URL provided by the global setup. */
 export const databaseUrl = (): string => inject('databaseUrl');
@@ -16,8 +17,8 @@ export function uniqueName(prefix: string): string {
 }
 
 /** The example app on the test database, migrated, not seeded, not listening. */
-export function createTestApp(poolSize = 10): Promise<NestFastifyApplication> {
-  return createExampleApp({ databaseUrl: databaseUrl(), seed: false, logger: false, poolSize });
+export function createTestApp(poolSize = 10, tenancy?: ExampleAppOptions['tenancy']): Promise<NestFastifyApplication> {
+  return createExampleApp({ databaseUrl: databaseUrl(), seed: false, logger: false, poolSize, tenancy });
 }
 
 /** Counts every SQL statement the app's ORM sends from now on. */

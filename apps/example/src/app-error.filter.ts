@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { NotFoundError } from '@mikro-orm/core';
 import { type ArgumentsHost, Catch, HttpException, Logger } from '@nestjs/common';
 import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
@@ -19,7 +20,19 @@ export class AppErrorFilter extends BaseExceptionFilter {
 
   override catch(error: unknown, host: ArgumentsHost): void {
     if (error instanceof HttpException) {
-      return super.catch(error, host);
+      const body = error.getResponse();
+      if (typeof body === 'object' && body !== null && 'error' in body) {
+        return super.catch(error, host);
+      }
+      // exceptions made from a string (Fastify's body errors, mapped by Nest): the same JSON shape
+      const statusCode = error.getStatus();
+      const message = typeof body === 'string' ? body : error.message;
+      this.adapterHost.httpAdapter.reply(
+        host.switchToHttp().getResponse(),
+        { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message },
+        statusCode,
+      );
+      return;
     }
     const [statusCode, name, message] =
       error instanceof NotFoundError

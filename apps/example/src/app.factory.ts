@@ -13,6 +13,15 @@ export interface CreateExampleAppOptions extends ExampleAppOptions {
   logger?: LogLevel[] | false;
 }
 
+/**
+ * Node's HTTP server options: two Host lines become one malformed value (answered 400 by the
+ * tenant guard, as RFC 9112 asks, instead of serving the first line's tenant), and a request
+ * with no Host reaches the guard, which answers it 400 JSON (Node would answer an empty 400).
+ */
+function serverOptions(): ConstructorParameters<typeof FastifyAdapter>[0] {
+  return { http: { joinDuplicateHeaders: true, requireHostHeader: false } } as ConstructorParameters<typeof FastifyAdapter>[0];
+}
+
 /** Demo tenants seeded on an empty registry. */
 export const DEMO_TENANTS = [
   { schema: 'acme', name: 'Acme Corporation', domains: ['acme.localhost'] },
@@ -24,7 +33,7 @@ export const DEMO_TENANTS = [
  * and seeds the demo tenants when there are none. The app is initialised but not listening.
  */
 export async function createExampleApp(options: CreateExampleAppOptions): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), new FastifyAdapter(), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), new FastifyAdapter(serverOptions()), {
     logger: options.logger ?? ['log', 'warn', 'error'],
   });
   app.useGlobalFilters(new AppErrorFilter(app.get(HttpAdapterHost)));

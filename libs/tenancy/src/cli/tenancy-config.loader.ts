@@ -38,7 +38,7 @@ export async function loadTenancyConfig(path: string): Promise<TenancyConfigInpu
   try {
     module = (await import(pathToFileURL(path).href)) as { default?: unknown };
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
+    const code = (error as { code?: unknown } | null)?.code;
     if (
       /\.[mc]?ts$/.test(path) &&
       (code === 'ERR_UNKNOWN_FILE_EXTENSION' || code === 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING')

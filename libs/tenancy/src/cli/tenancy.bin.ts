@@ -6,6 +6,8 @@ import { errorMessage } from '../migrations/schema-migrator.js';
 import { findTenancyConfig, loadTenancyConfig } from './tenancy-config.loader.js';
 import { runTenancyCli } from './tenancy-cli.runner.js';
 
+const USAGE = 'Usage: tenancy [--config PATH] <command> [options] (tenancy --help lists the commands)';
+
 /** `--config PATH` / `--config=PATH`, taken out of argv (the commands do not know it). */
 function takeConfigOption(argv: string[]): { path?: string; argv: string[] } {
   const rest: string[] = [];
@@ -16,13 +18,11 @@ function takeConfigOption(argv: string[]): { path?: string; argv: string[] } {
       rest.push(...argv.slice(i));
       break;
     }
-    if (arg === '--config') {
-      path = argv[++i];
-      if (path === undefined) {
-        throw new Error('--config needs a path');
+    if (arg === '--config' || arg.startsWith('--config=')) {
+      path = arg === '--config' ? argv[++i] : arg.slice('--config='.length);
+      if (!path || path.startsWith('-')) {
+        throw new Error(`--config needs a path.\n${USAGE}`);
       }
-    } else if (arg.startsWith('--config=')) {
-      path = arg.slice('--config='.length);
     } else {
       rest.push(arg);
     }

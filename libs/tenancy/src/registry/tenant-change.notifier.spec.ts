@@ -22,13 +22,7 @@ describe('TenantChangeNotifier with notifications it did not send', () => {
   let client: pg.Client;
 
   beforeAll(async () => {
-    app = await createExampleApp({
-      databaseUrl: databaseUrl(),
-      seed: false,
-      logger: false,
-      poolSize: 2,
-      tenancy: { directDatabaseUrl: databaseUrl() },
-    });
+    app = await createTestApp(2, { directDatabaseUrl: databaseUrl() });
     registry = app.get(TenantRegistry);
     client = new pg.Client({ connectionString: databaseUrl() });
     await client.connect();

@@ -30,6 +30,11 @@ export class HostTenantResolver implements TenantResolver {
         return forwarded.slice(forwarded.lastIndexOf(',') + 1).trim();
       }
     }
+    // an absolute-form request target (`GET http://acme.example.com/x`) names the host itself,
+    // and then wins over Host (RFC 9112, 3.2.2)
+    if (request.url !== undefined && /^https?:\/\//i.test(request.url)) {
+      return request.url.replace(/^https?:\/\//i, '').split(/[/?#]/, 1)[0];
+    }
     return last(request.headers.host);
   }
 }

@@ -52,7 +52,7 @@ export function normalizeHost(raw: string | undefined | null): string | undefine
  */
 export function parseDomain(raw: unknown): string {
   const host = typeof raw === 'string' ? normalizeHost(raw) : undefined;
-  if (!host || (typeof raw === 'string' && /:\d+$/.test(raw) && !raw.startsWith('['))) {
+  if (!host || (typeof raw === 'string' && (/:\d*$/.test(raw) ? !raw.startsWith('[') || /\]:\d*$/.test(raw) : false))) {
     throw new InvalidHostError(
       `Invalid domain ${JSON.stringify(raw)}: give a host name such as "acme.example.com" (letters, digits, - and _ in dot-separated labels, no port).`,
     );

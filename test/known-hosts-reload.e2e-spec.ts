@@ -2,9 +2,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TenancyService, type TenantDetails } from 'nestjs-tenancy';
 import { createTestTenant, dropTestTenants, tenantRequest } from 'nestjs-tenancy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createExampleApp } from '../apps/example/src/app.factory.js';
 import { pauseStatements } from './support/paused-statements.js';
-import { databaseUrl, uniqueName } from './support/test-app.js';
+import { createTestApp, uniqueName } from './support/test-app.js';
 
 describe('the known-hosts filter keeps domains added while it reloads', () => {
   let app: NestFastifyApplication;

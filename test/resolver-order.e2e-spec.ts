@@ -2,8 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { HeaderTenantResolver, HostTenantResolver, type TenantDetails } from 'nestjs-tenancy';
 import { createTestTenant, dropTestTenants } from 'nestjs-tenancy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createExampleApp } from '../apps/example/src/app.factory.js';
-import { databaseUrl, uniqueName } from './support/test-app.js';
+import { createTestApp, uniqueName } from './support/test-app.js';
 
 describe('resolvers are tried in the order given', () => {
   let app: NestFastifyApplication;

@@ -2,9 +2,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TenancyService, type TenantDetails } from 'nestjs-tenancy';
 import { createTestTenant, dropTestTenants, tenantRequest } from 'nestjs-tenancy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createExampleApp } from '../apps/example/src/app.factory.js';
 import { eventually } from './support/eventually.js';
-import { databaseUrl, sql, uniqueName } from './support/test-app.js';
+import { createTestApp, sql, uniqueName } from './support/test-app.js';
 
 const status = async (app: NestFastifyApplication, host: string): Promise<number> =>
   (await app.inject({ method: 'GET', url: '/whoami', ...tenantRequest(host) })).statusCode;
@@ -43,7 +42,7 @@ describe('a registered host forgets that it was unknown', () => {
 
   beforeAll(async () => {
     // default TTLs: a negative entry would outlive the test
-    app = await createExampleApp({ databaseUrl: databaseUrl(), seed: false, logger: false, poolSize: 3 });
+    app = await createTestApp(3);
     tenant = await createTestTenant(app, { schema: uniqueName('readd') });
   });
 

@@ -32,11 +32,11 @@ export class TenancyErrorInterceptor implements NestInterceptor {
     if (context.getType() !== 'http') {
       return next.handle();
     }
-    return next.handle().pipe(
-      catchError((error: unknown) =>
-        from(this.translate(error)).pipe(mergeMap((translated) => throwError(() => translated))),
-      ),
-    );
+    return next
+      .handle()
+      .pipe(
+        catchError((error: unknown) => from(this.translate(error)).pipe(mergeMap((translated) => throwError(() => translated)))),
+      );
   }
 
   private async translate(error: unknown): Promise<unknown> {

@@ -5,7 +5,6 @@ import { Test } from '@nestjs/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { createExampleApp } from '../../../../apps/example/src/app.factory.js';
 import { migrations, ormOptions } from '../../../../apps/example/src/orm.config.js';
 import { createTestApp, databaseUrl, sql } from '../../../../test/support/test-app.js';
 import { TENANCY_CHANNEL } from '../tenancy.constants.js';

@@ -1,41 +1,14 @@
-import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase, type ScratchDatabase } from './support/scratch-database.js';
-import { databaseUrl } from './support/test-app.js';
+import { runTenancyBin } from './support/cli.js';
 
 // A new project's first migrations, through the package's bin and a config file of its own, as a
 // user runs them: `npm test` builds first.
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = join(root, 'libs/tenancy/dist/cli/tenancy.bin.js');
 const exampleOrmConfig = join(root, 'dist/apps/example/apps/example/src/orm.config.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function tenancy(project: string, args: string[], url = databaseUrl()): Promise<Run> {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'NODE_OPTIONS'),
-  );
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: project,
-      env: { ...env, DATABASE_URL: url },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /**
  * A project folder (inside the repo, so that migrations resolve @mikro-orm/migrations) with the
@@ -99,7 +72,7 @@ describe('first migrations of a new project (tenancy bin)', () => {
   const project = async (options: { pathTs: boolean }) => {
     const folder = await newProject(options);
     projects.push(folder);
-    return { folder, run: (args: string[]) => tenancy(folder, args, url) };
+    return { folder, run: (args: string[]) => runTenancyBin(args, { cwd: folder, env: { DATABASE_URL: url } }) };
   };
 
   it('writes the first shared and tenant migrations into empty folders, refuses to diff before the build, then applies them', async () => {

@@ -21,14 +21,22 @@ export interface CliRun {
 
 /** Runs the built CLI as a real process (`npm run cli` runs the same file); `env` may replace DATABASE_URL. */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runTenancyBin(['--config', cliConfig, ...args], { cwd: root, env });
+}
+
+/**
+ * Runs the package's `tenancy` bin as a user does: in `cwd`, which holds the config (unless
+ * `args` name one), on the test database unless `env` says otherwise.
+ */
+export function runTenancyBin(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliRun> {
   const base = Object.fromEntries(
     // under VITEST, MikroORM would prefer the TypeScript migration folders: run as in production
     Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'NODE_OPTIONS'),
   );
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliBin, '--config', cliConfig, ...args], {
-      cwd: root,
-      env: { ...base, DATABASE_URL: databaseUrl(), ...env },
+    const child = spawn(process.execPath, [cliBin, ...args], {
+      cwd: options.cwd,
+      env: { ...base, DATABASE_URL: databaseUrl(), ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

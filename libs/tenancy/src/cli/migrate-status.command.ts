@@ -2,7 +2,6 @@ import { Command, Option } from 'nest-commander';
 import type { SchemaMigrationState } from '../migrations/migration-result.js';
 import { RegistryNotMigratedError } from '../tenancy.errors.js';
 import { SchemaSelectionCommand, type SchemaSelectionOptions } from './schema-selection.command.js';
-import { selectTenantSchemas } from './tenant-schema.selection.js';
 
 /** Flags of `migrate:status`. */
 export interface MigrateStatusCommandOptions extends SchemaSelectionOptions {
@@ -36,7 +35,7 @@ export class MigrateStatusCommand extends SchemaSelectionCommand<MigrateStatusCo
     }
     let registryMissing = false;
     if (!options.shared) {
-      const schemas = await selectTenantSchemas(this.tenancy, options.schema).catch((error: unknown) => {
+      const schemas = await this.migrator.selectTenantSchemas(options.schema).catch((error: unknown) => {
         // a new database: no registry, so no tenant yet; the shared state above says what to run
         if (error instanceof RegistryNotMigratedError && options.schema === undefined) {
           registryMissing = true;

@@ -140,8 +140,11 @@ export class SchemaMigrator implements OnApplicationShutdown {
     return { shared, tenants, schemas, failed };
   }
 
-  /** The tenant schemas named (each must be a tenant), or every tenant's. */
-  private async selectTenantSchemas(wanted?: string[]): Promise<string[]> {
+  /**
+   * The tenant schemas named (each must be a tenant: {@link TenantNotFoundError} otherwise), or
+   * every tenant's, in order.
+   */
+  async selectTenantSchemas(wanted?: string[]): Promise<string[]> {
     const all = await this.registry.tenantSchemas();
     if (!wanted) {
       return all;

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const args = process.argv.slice(2);
+const args = process.argv.slice(2).filter((arg) => arg !== '--');
 const firstOption = args.findIndex((arg) => arg.startsWith('-'));
 const folders = firstOption === -1 ? args : args.slice(0, firstOption);
 const strykerArgs = firstOption === -1 ? [] : args.slice(firstOption);

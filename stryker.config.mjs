@@ -33,7 +33,7 @@ if (mutate.length === 0) {
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
-  vitest: { configFile: 'vitest.config.ts' },
+  vitest: { configFile: 'vitest.mutate.config.ts' },
   checkers: ['typescript'],
   tsconfigFile: 'tsconfig.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
@@ -50,7 +50,7 @@ export default {
   // the machine is shared and the tests share one database: one worker unless --concurrency says otherwise
   concurrency: 1,
   // end-to-end tests wait on PostgreSQL: allow for a busy server before calling a mutant a timeout
-  timeoutMS: 10_000,
+  timeoutMS: 5_000,
   dryRunTimeoutMinutes: 15,
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },

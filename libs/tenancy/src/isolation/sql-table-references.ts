@@ -11,7 +11,30 @@ const TABLE_PREFIXES = new Set(['only', 'if', 'not', 'exists', 'lateral']);
 /** Keywords after which `name(` is a function call rather than a table with a column list. */
 const FUNCTION_KEYWORDS = new Set(['from', 'join', 'using']);
 /** Keywords after which a list of tables goes on past a comma. */
-const LIST_KEYWORDS = new Set(['from', 'using', 'truncate', 'table']);
+const LIST_KEYWORDS = new Set(['truncate', 'table']);
+/**
+ * Keywords that open a FROM list: up to a word of {@link FROM_LIST_ENDS} at the same parenthesis
+ * depth, each comma starts another item, also after a sub-query, a function call or a join.
+ */
+const FROM_LISTS = new Set(['from', 'using']);
+const FROM_LIST_ENDS = new Set([
+  'where',
+  'group',
+  'having',
+  'order',
+  'limit',
+  'offset',
+  'fetch',
+  'window',
+  'union',
+  'except',
+  'intersect',
+  'returning',
+  'for',
+  'select',
+  'values',
+  'set',
+]);
 /** Words that end a table reference instead of being its alias. */
 const NOT_ALIASES = new Set([
   'where',
@@ -65,7 +88,8 @@ type Token = { kind: 'word'; value: string; quoted: boolean } | { kind: 'punct';
 
 /**
  * The tables a SQL statement names after `from`, `join`, `into`, `update`, `table`, `using`,
- * `truncate`, `copy` and `references`, including comma-separated lists. Comments, string literals
+ * `truncate`, `copy` and `references`, including comma-separated lists (every item of a FROM or
+ * USING list, also after a sub-query, a function call or a join). Comments, string literals
  * (also `E''` and dollar-quoted) and quoted identifiers are read as PostgreSQL reads them, so
  * neither formatting nor comments hide a table. Identifiers are returned as PostgreSQL resolves
  * them (unquoted ones lower-cased). A three-part name `db.schema.table` gives schema and table.
@@ -73,12 +97,29 @@ type Token = { kind: 'word'; value: string; quoted: boolean } | { kind: 'punct';
 export function sqlTableReferences(sql: string): TableReference[] {
   const tokens = tokenize(sql);
   const references: TableReference[] = [];
+  /** Whether the clause at each parenthesis depth is a FROM list. */
+  const fromList: boolean[] = [false];
+  let depth = 0;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
-    if (!isKeyword(token, TABLE_KEYWORDS)) {
+    const punct = token.kind === 'punct' ? token.value : undefined;
+    if (punct === '(') {
+      fromList[++depth] = false;
+    } else if (punct === ')') {
+      depth = Math.max(0, depth - 1);
+    } else if (punct === ';') {
+      depth = 0;
+      fromList[0] = false;
+    } else if (isKeyword(token, FROM_LISTS)) {
+      fromList[depth] = true;
+    } else if (isKeyword(token, FROM_LIST_ENDS)) {
+      fromList[depth] = false;
+    }
+    const listItem = punct === ',' && fromList[depth];
+    if (!listItem && !isKeyword(token, TABLE_KEYWORDS)) {
       continue;
     }
-    const keyword = token.value;
+    const keyword = listItem ? 'from' : token.value;
     let j = i + 1;
     for (;;) {
       while (isKeyword(tokens[j], TABLE_PREFIXES)) {

@@ -51,10 +51,8 @@ describe('registry caches expire (example app, real PostgreSQL)', () => {
     const host = tenants[0].domains[0].host;
     expect(await statusWithin(app, host, 200, 0)).toBe(200);
     await sql(app, `update public.tenant set status = 'suspended' where schema = ?`, [tenants[0].schema]);
-    const changed = Date.now();
     expect(await statusWithin(app, host, 403, 0)).toBe(200);
     expect(await statusWithin(app, host, 403, 10_000)).toBe(403);
-    expect(Date.now() - changed).toBeGreaterThanOrEqual(1_000);
   });
 
   it('keeps at most cache.max lookups', async () => {

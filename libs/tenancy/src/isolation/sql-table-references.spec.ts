@@ -156,3 +156,37 @@ describe('sqlTableReferences on FROM lists', () => {
     expect(upsert).not.toEqual(expect.arrayContaining(['b']));
   });
 });
+
+describe('sqlTableReferences edge cases', () => {
+  it('gives no schema key to an unqualified name', () => {
+    expect(sqlTableReferences('select * from project')).toStrictEqual([{ table: 'project' }]);
+  });
+
+  it('keeps the FROM list of each parenthesis depth, also two levels down', () => {
+    expect(tables('select * from a where x in (select 1 from (select 2) y, c)')).toEqual(['a', 'c']);
+    expect(tables('select * from a, generate_series(1, 2) g')).toEqual(['a']);
+  });
+
+  it('ends every FROM list at a semicolon', () => {
+    expect(tables('select * from a; with x as (select 1), y as (select 2) select 1')).toEqual(['a']);
+  });
+
+  it('reads a quoted keyword as a name', () => {
+    expect(tables('select * from "from" x')).toEqual(['from']);
+  });
+
+  it('ends a block comment only at */ and nests only at /*', () => {
+    expect(tables('select 1 /* a / b */ from task')).toEqual(['task']);
+    expect(tables('select 1 /* x /from project */ from task')).toEqual(['task']);
+    expect(tables('select 1 /* a * from project */ from task')).toEqual(['task']);
+  });
+
+  it("continues an E-string past '' and an escaped quote", () => {
+    expect(tables("select E'x'' \\' from project' from task")).toEqual(['task']);
+  });
+
+  it('opens a dollar quote only with a whole $tag$ at the start of the text or after a non-word character', () => {
+    expect(tables('$q$ from project $q$ select 1 from task')).toEqual(['task']);
+    expect(tables('select $a from project $b$ x $b$ from task')).toEqual(['project', 'task']);
+  });
+});

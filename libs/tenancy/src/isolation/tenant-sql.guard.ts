@@ -88,27 +88,47 @@ export class TenantSqlGuard {
     if (facts.refused !== undefined) {
       throw UncheckedSqlError.because(facts.refused);
     }
-    const bound = this.options.boundSchema();
+    // asked for only when a name needs it: most statements name no tenant table
+    let asked = false;
+    let boundSchema: string | undefined;
+    const bound = (): string | undefined => {
+      if (!asked) {
+        asked = true;
+        boundSchema = this.options.boundSchema();
+      }
+      return boundSchema;
+    };
     for (const { schema, name } of facts.relations) {
       const entity = tenantTables.get(name);
       if (schema === undefined || schema === UNBOUND_SCHEMA) {
         if (entity !== undefined) {
-          throw NoTenantBoundError.forTable(entity, name, bound);
+          throw NoTenantBoundError.forTable(entity, name, bound());
         }
-      } else if (schema !== bound && schema !== 'pg_temp' && (entity !== undefined || !this.allowedSchemas.has(schema))) {
-        // a tenant table outside the bound schema (a decoy copy in public too; a temporary table is
-        // not a tenant table), or anything in a schema that is neither the bound tenant's nor shared
-        if (bound === undefined) {
-          throw entity !== undefined ? NoTenantBoundError.forTable(entity, name, bound) : NoTenantBoundError.forSchema(schema);
-        }
-        throw CrossTenantAccessError.forSchema(entity ?? `table "${name}"`, schema, bound);
+        continue;
       }
+      // a temporary table is not a tenant table; a tenant table is allowed in the bound schema
+      // only (not even as a decoy copy in public); anything else in a shared or system schema
+      if (schema === 'pg_temp' || (entity === undefined && this.allowedSchemas.has(schema))) {
+        continue;
+      }
+      const current = bound();
+      if (schema === current) {
+        continue;
+      }
+      if (current === undefined) {
+        throw entity !== undefined ? NoTenantBoundError.forTable(entity, name, current) : NoTenantBoundError.forSchema(schema);
+      }
+      throw CrossTenantAccessError.forSchema(entity ?? `table "${name}"`, schema, current);
     }
     for (const schema of facts.schemas) {
-      if (schema !== bound && !this.allowedSchemas.has(schema)) {
-        throw bound === undefined
+      if (this.allowedSchemas.has(schema)) {
+        continue;
+      }
+      const current = bound();
+      if (schema !== current) {
+        throw current === undefined
           ? NoTenantBoundError.forSchema(schema)
-          : CrossTenantAccessError.forSchema(`schema "${schema}"`, schema, bound);
+          : CrossTenantAccessError.forSchema(`schema "${schema}"`, schema, current);
       }
     }
     return sql;

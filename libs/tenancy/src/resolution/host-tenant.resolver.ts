@@ -26,7 +26,7 @@ export class HostTenantResolver implements TenantResolver {
   private rawHost(request: TenancyRequest): string | undefined {
     if (this.trustProxy) {
       const forwarded = last(request.headers['x-forwarded-host']);
-      if (forwarded !== undefined) {
+      if (forwarded !== undefined && forwarded.trim() !== '') {
         return forwarded.slice(forwarded.lastIndexOf(',') + 1).trim();
       }
     }
@@ -35,7 +35,9 @@ export class HostTenantResolver implements TenantResolver {
     if (request.url !== undefined && /^https?:\/\//i.test(request.url)) {
       return request.url.replace(/^https?:\/\//i, '').split(/[/?#]/, 1)[0];
     }
-    return last(request.headers.host);
+    // two Host lines are malformed (RFC 9112): joined, they answer 400
+    const host = request.headers.host;
+    return Array.isArray(host) ? host.join(', ') : host;
   }
 }
 

@@ -52,7 +52,8 @@ export function normalizeHost(raw: string | undefined | null): string | undefine
  */
 export function parseDomain(raw: unknown): string {
   const host = typeof raw === 'string' ? normalizeHost(raw) : undefined;
-  if (!host || (typeof raw === 'string' && (/:\d*$/.test(raw) ? !raw.startsWith('[') || /\]:\d*$/.test(raw) : false))) {
+  // a port after a name (which holds no "[") or after an IPv6 literal's "]"
+  if (!host || (typeof raw === 'string' && /(?:^[^[]*|\]):\d+$/.test(raw.trim()))) {
     throw new InvalidHostError(
       `Invalid domain ${JSON.stringify(raw)}: give a host name such as "acme.example.com" (letters, digits, - and _ in dot-separated labels, no port).`,
     );

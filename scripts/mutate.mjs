@@ -1,0 +1,57 @@
+// `npm run mutate -- [folder ...] [stryker options]`: mutation testing of libs/tenancy/src with
+// StrykerJS (stryker.config.mjs). Folder names narrow the run, e.g. `npm run mutate -- isolation`;
+// other arguments go to `stryker run` (e.g. `--concurrency 2`). Like `npm test`, the tests run
+// against DATABASE_URL, or against an embedded PostgreSQL 18 started here from the built example
+// app (run `npm run build` first) and stopped afterwards.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const args = process.argv.slice(2).filter((arg) => arg !== '--');
+const firstOption = args.findIndex((arg) => arg.startsWith('-'));
+const folders = firstOption === -1 ? args : args.slice(0, firstOption);
+const strykerArgs = firstOption === -1 ? [] : args.slice(firstOption);
+
+const env = { ...process.env };
+if (folders.length > 0) {
+  env.MUTATE_FOLDERS = folders.join(',');
+}
+let stop = async () => undefined;
+if (!env.DATABASE_URL) {
+  const embedded = '../dist/apps/example/apps/example/src/database/embedded-database.js';
+  if (!existsSync(new URL(embedded, import.meta.url))) {
+    process.stderr.write(
+      'npm run mutate needs a PostgreSQL database: set DATABASE_URL (a database the tests may create schemas in), ' +
+        'or run `npm run build` first to use an embedded PostgreSQL 18.\n',
+    );
+    process.exit(1);
+  }
+  const { startEmbeddedDatabase } = await import(embedded);
+  const dataDir = await mkdtemp(join(tmpdir(), 'tenancy-mutate-pg-'));
+  const database = await startEmbeddedDatabase({
+    dataDir,
+    port: 55000 + (process.pid % 5000),
+    database: 'tenancy_mutate',
+    ephemeral: true,
+  });
+  env.DATABASE_URL = database.url;
+  stop = async () => {
+    await database.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  process.stdout.write(`Mutation testing uses an embedded PostgreSQL 18 (${database.url})\n`);
+}
+
+const started = Date.now();
+const stryker = spawn(process.execPath, ['node_modules/@stryker-mutator/core/bin/stryker.js', 'run', ...strykerArgs], {
+  env,
+  stdio: 'inherit',
+});
+const code = await new Promise((resolve) => stryker.on('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0))));
+await stop();
+process.stdout.write(
+  `Mutation testing of ${folders.length > 0 ? folders.join(', ') : 'libs/tenancy/src'} took ${Math.round((Date.now() - started) / 1000)} s\n`,
+);
+process.exitCode = code;

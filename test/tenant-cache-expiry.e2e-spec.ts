@@ -18,6 +18,9 @@ async function statusWithin(app: NestFastifyApplication, host: string, status: n
   }
 }
 
+/** Registry lookups among the counted statements (not the periodic known-hosts refresh). */
+const lookups = (queries: { statements: string[] }) => queries.statements.filter((sql) => !sql.startsWith('select host from'));
+
 /**
  * Changes written by another process that does not announce them (no directDatabaseUrl): the
  * registry sees them after cache.ttl, and new domains after knownHosts.refreshInterval.
@@ -32,7 +35,7 @@ describe('registry caches expire (example app, real PostgreSQL)', () => {
       seed: false,
       logger: false,
       poolSize: 4,
-      tenancy: { cache: { ttl: 2_000, max: 2 }, knownHosts: { refreshInterval: 300 } },
+      tenancy: { cache: { ttl: 2_000, max: 2 }, knownHosts: { refreshInterval: 3_000 } },
     });
     for (let i = 0; i < 4; i++) {
       tenants.push(await createTestTenant(app, { schema: uniqueName(`cache${i}`) }));
@@ -62,9 +65,9 @@ describe('registry caches expire (example app, real PostgreSQL)', () => {
     }
     const queries = countQueries(app);
     expect(await statusWithin(app, c, 200, 0)).toBe(200);
-    expect(queries.count).toBe(0);
+    expect(lookups(queries)).toHaveLength(0);
     expect(await statusWithin(app, a, 200, 0)).toBe(200); // the oldest entry was evicted
-    expect(queries.count).toBe(1);
+    expect(lookups(queries)).toHaveLength(1);
   });
 
   it('answers 404 for a domain added behind its back until the known-hosts filter is refreshed', async () => {
@@ -75,7 +78,7 @@ describe('registry caches expire (example app, real PostgreSQL)', () => {
     ]);
     const queries = countQueries(app);
     expect(await statusWithin(app, host, 200, 0)).toBe(404);
-    expect(queries.count).toBe(0); // the filter knows the host is not registered
-    expect(await statusWithin(app, host, 200, 5_000)).toBe(200);
+    expect(lookups(queries)).toHaveLength(0); // the filter knows the host is not registered
+    expect(await statusWithin(app, host, 200, 10_000)).toBe(200);
   });
 });

@@ -155,7 +155,14 @@ try {
   await tenancy.deleteTenant(REFERENCE_SCHEMA, { dropSchema: true });
   log(`fixture schemas match a Migrator-built schema (${report.fixtures.verifiedAgainstMigrator} catalog lines compared)`);
 
-  await section('sqlcheck', 'sqlCheck', () => measureSqlCheck({ ...sizes.sqlcheck, log }));
+  await section('sqlcheck', 'sqlCheck', async () => {
+    await tenancy.createTenant({ schema: 'acme', domains: ['acme.bench.localhost'] });
+    try {
+      return await measureSqlCheck({ app, tenancy, ...sizes.sqlcheck, log });
+    } finally {
+      await tenancy.deleteTenant('acme', { dropSchema: true });
+    }
+  });
 
   // Step 1: a few tenants.
   const memory = [];

@@ -10,7 +10,7 @@ const DIST = new URL('../../dist/apps/example/', import.meta.url);
 export const exampleFile = (file) => fileURLToPath(new URL(`apps/example/src/${file}`, DIST));
 
 /** Path of the compiled library's public entry. */
-export const libraryFile = () => fileURLToPath(new URL('../../libs/tenancy/dist/index.js', import.meta.url));
+export const libraryFile = () => fileURLToPath(import.meta.resolve('nestjs-tenancy'));
 
 /** Folder of the example app's compiled tenant migrations. */
 export const tenantMigrationsFolder = () => exampleFile('migrations/tenant');

@@ -6,7 +6,7 @@ import { isDatabaseUnavailable } from 'nestjs-tenancy';
 
 /**
  * Every error as JSON `{ statusCode, error, message }`: HTTP exceptions as Nest answers them
- * (the tenancy library's own errors among them: the module turns them into HTTP exceptions), 503
+ * (the tenancy library's input errors among them: they are HTTP exceptions), 503
  * while the database cannot be reached, 404 for MikroORM's not-found, and 500 for anything else
  * (detail in the log only).
  */

@@ -26,6 +26,7 @@ export { TenancyErrorFilter } from './http/tenancy-error.filter.js';
 export { isDatabaseUnavailable } from './postgres/database-unavailable.js';
 export {
   TenancyError,
+  TenancyHttpError,
   TenancyConfigError,
   EntityKindError,
   InvalidTenantInputError,

@@ -1,4 +1,6 @@
 import { DriverException } from '@mikro-orm/core';
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { httpErrorName } from './http/http-error-name.js';
 
 /** Brand of the library's errors that must extend MikroORM's `DriverException` (see below). */
 const TENANCY_ERROR = Symbol.for('nestjs-tenancy:error');
@@ -7,7 +9,10 @@ const TENANCY_ERROR = Symbol.for('nestjs-tenancy:error');
 export class TenancyError extends Error {
   override name = this.constructor.name;
 
-  /** Also true for the isolation errors, which extend `DriverException` instead. */
+  /**
+   * Also true for the isolation errors, which extend MikroORM's `DriverException`, and for the input
+   * errors, which extend Nest's `HttpException` ({@link TenancyHttpError}).
+   */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) {
       return true;
@@ -30,8 +35,29 @@ export class TenantIsolationError extends DriverException {
   }
 }
 
-/** Input given to the library (a tenant name, a domain ...) is invalid: a 400 at the HTTP edge. */
-export class InvalidTenantInputError extends TenancyError {}
+/**
+ * Base of the errors that say what is wrong with the caller's input or the tenant asked for. They
+ * are Nest `HttpException`s with a `{ statusCode, error, message }` response (400, 403, 404, 409,
+ * 503; the status is the class's), so Nest, any exception filter of the app and other transports
+ * (GraphQL) answer them as they answer their own, with no interceptor of the library on the request
+ * path. They still pass `instanceof TenancyError`.
+ */
+export abstract class TenancyHttpError extends HttpException {
+  readonly [TENANCY_ERROR] = true;
+  /** The HTTP status this class of error answers. */
+  static readonly status: number = HttpStatus.BAD_REQUEST;
+
+  constructor(message: string, options?: ErrorOptions) {
+    const status = (new.target as unknown as typeof TenancyHttpError).status;
+    super({ statusCode: status, error: httpErrorName(status), message }, status, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Input given to the library (a tenant name, a domain ...) is invalid: 400. */
+export class InvalidTenantInputError extends TenancyHttpError {
+  static override readonly status: number = HttpStatus.BAD_REQUEST;
+}
 
 /** A module option is missing or invalid; thrown at bootstrap. */
 export class TenancyConfigError extends TenancyError {}
@@ -54,8 +80,10 @@ export class InvalidSchemaNameError extends InvalidTenantInputError {
 /** A host name (domain) fails validation. */
 export class InvalidHostError extends InvalidTenantInputError {}
 
-/** No tenant has this schema (or id). */
-export class TenantNotFoundError extends TenancyError {
+/** No tenant has this schema (or id): 404. */
+export class TenantNotFoundError extends TenancyHttpError {
+  static override readonly status: number = HttpStatus.NOT_FOUND;
+
   /** `No tenant has schema "acme".` */
   static forSchema(schema: unknown): TenantNotFoundError {
     return new TenantNotFoundError(`No tenant has schema ${JSON.stringify(schema)}.`);
@@ -67,8 +95,10 @@ export class TenantNotFoundError extends TenancyError {
   }
 }
 
-/** A tenant with this schema already exists. */
-export class TenantAlreadyExistsError extends TenancyError {
+/** A tenant with this schema already exists: 409. */
+export class TenantAlreadyExistsError extends TenancyHttpError {
+  static override readonly status: number = HttpStatus.CONFLICT;
+
   /** `A tenant with schema "acme" already exists.` */
   static forSchema(schema: string): TenantAlreadyExistsError {
     return new TenantAlreadyExistsError(`A tenant with schema ${JSON.stringify(schema)} already exists.`);
@@ -82,16 +112,20 @@ export class TenantAlreadyExistsError extends TenancyError {
   }
 }
 
-/** The domain is already attached to a tenant. */
-export class DomainTakenError extends TenancyError {
+/** The domain is already attached to a tenant: 409. */
+export class DomainTakenError extends TenancyHttpError {
+  static override readonly status: number = HttpStatus.CONFLICT;
+
   /** `Domain "acme.example.com" is already used by another tenant.` */
   static forHost(host: string | undefined): DomainTakenError {
     return new DomainTakenError(`Domain ${host ? `${JSON.stringify(host)} ` : ''}is already used by another tenant.`);
   }
 }
 
-/** The domain is not attached to any tenant. */
-export class DomainNotFoundError extends TenancyError {
+/** The domain is not attached to any tenant: 404. */
+export class DomainNotFoundError extends TenancyHttpError {
+  static override readonly status: number = HttpStatus.NOT_FOUND;
+
   /** `Domain "old.acme.example" is not attached to any tenant.` */
   static forHost(host: string): DomainNotFoundError {
     return new DomainNotFoundError(`Domain ${JSON.stringify(host)} is not attached to any tenant.`);
@@ -101,8 +135,10 @@ export class DomainNotFoundError extends TenancyError {
 /** A domain operation would leave a tenant with no primary domain. */
 export class PrimaryDomainError extends InvalidTenantInputError {}
 
-/** The tenant is suspended (or still being provisioned) and cannot be bound. */
-export class TenantNotActiveError extends TenancyError {}
+/** The tenant is suspended (or still being provisioned) and cannot be bound: 403. */
+export class TenantNotActiveError extends TenancyHttpError {
+  static override readonly status: number = HttpStatus.FORBIDDEN;
+}
 
 /**
  * A tenant entity was queried with no tenant bound. The library refuses the SQL instead of letting
@@ -159,9 +195,11 @@ export class ProvisioningError extends TenancyError {}
 
 /**
  * The tenant registry's tables do not exist: the shared migrations have not run on this database.
- * Answered 503 at the HTTP edge, with the message.
+ * 503, with the message.
  */
-export class RegistryNotMigratedError extends TenancyError {
+export class RegistryNotMigratedError extends TenancyHttpError {
+  static override readonly status: number = HttpStatus.SERVICE_UNAVAILABLE;
+
   /** Says which schema lacks the registry and how to create it. */
   static inSchema(sharedSchema: string, options?: ErrorOptions): RegistryNotMigratedError {
     return new RegistryNotMigratedError(

@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { RequestContextCheck } from './context/request-context.check.js';
 import { TenantContext } from './context/tenant-context.js';
-import { TenancyErrorInterceptor } from './http/tenancy-error.interceptor.js';
 import { TenantIsolation } from './isolation/tenant-isolation.js';
 import { SchemaMigrator } from './migrations/schema-migrator.js';
 import { TenantDomainsService } from './provisioning/tenant-domains.service.js';
 import { TenantProvisioner } from './provisioning/tenant.provisioner.js';
 import { TenantResolverGuard } from './resolution/tenant-resolver.guard.js';
+import { DeletedTenantErrors } from './registry/deleted-tenant.errors.js';
 import { TenantChangeNotifier } from './registry/tenant-change.notifier.js';
 import { TenantRegistry } from './registry/tenant.registry.js';
 import { ConfigurableTenancyModule, TENANCY_MODULE_OPTIONS, TENANCY_OPTIONS } from './tenancy.module-definition.js';
@@ -38,13 +38,13 @@ import { TenancyService } from './tenancy.service.js';
     TenantIsolation,
     TenantRegistry,
     TenantChangeNotifier,
+    DeletedTenantErrors,
     SchemaMigrator,
     TenantProvisioner,
     TenantDomainsService,
     TenancyService,
     TenantResolverGuard,
     { provide: APP_GUARD, useExisting: TenantResolverGuard },
-    { provide: APP_INTERCEPTOR, useClass: TenancyErrorInterceptor },
   ],
   exports: [
     TENANCY_OPTIONS,

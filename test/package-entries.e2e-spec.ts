@@ -26,7 +26,9 @@ describe('package entry points', () => {
     expect(exports).toContain('TenancyModule');
     expect(loaded.some((url) => url.includes('/libs/tenancy/dist/index.js'))).toBe(true);
     const cli = loaded.filter((url) =>
-      /node_modules\/(nest-commander|cli-table3|cli-progress|commander|inquirer|@inquirer)\/|\/dist\/cli\//.test(url),
+      /node_modules\/(nest-commander|cli-table3|cli-progress|commander|inquirer|@inquirer|bullmq|@nestjs\/bullmq|ioredis)\/|\/dist\/(cli|bullmq)\//.test(
+        url,
+      ),
     );
     expect(cli).toEqual([]);
   });
@@ -36,9 +38,10 @@ describe('package entry points', () => {
       const main = require('nestjs-tenancy');
       const testing = require('nestjs-tenancy/testing');
       const cli = require('nestjs-tenancy/cli');
-      console.log([typeof main.TenancyModule, typeof testing.createTestTenant, typeof cli.defineTenancyConfig].join(' '));`;
+      const bullmq = require('nestjs-tenancy/bullmq');
+      console.log([typeof main.TenancyModule, typeof testing.createTestTenant, typeof cli.defineTenancyConfig, typeof bullmq.TenantWorkerHost].join(' '));`;
     const run = node(['-e', script]);
-    expect(run.stdout.trim()).toBe('function function function');
+    expect(run.stdout.trim()).toBe('function function function function');
     expect(run.status).toBe(0);
   });
 });

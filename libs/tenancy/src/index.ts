@@ -4,6 +4,8 @@
 export { TenancyModule } from './tenancy.module.js';
 export type { TenancyModuleOptions, MigrationSetOptions } from './tenancy.options.js';
 export { TenancyService } from './tenancy.service.js';
+export { ForEachTenant } from './tasks/for-each-tenant.decorator.js';
+export type { ForEachTenantFn, ForEachTenantOptions, ForEachTenantReport, ForEachTenantResult } from './tasks/for-each-tenant.js';
 export { CurrentTenant } from './context/current-tenant.decorator.js';
 export { SharedRoute } from './context/shared-route.decorator.js';
 export type { TenantRecord } from './context/tenant-record.js';

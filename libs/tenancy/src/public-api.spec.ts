@@ -10,6 +10,7 @@ const ENTRIES = {
   'nestjs-tenancy': 'index.ts',
   'nestjs-tenancy/testing': 'testing/index.ts',
   'nestjs-tenancy/cli': 'cli/index.ts',
+  'nestjs-tenancy/bullmq': 'bullmq/index.ts',
 };
 const src = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 const REPORT = fileURLToPath(new URL('../api-report.md', import.meta.url));

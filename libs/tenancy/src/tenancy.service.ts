@@ -5,6 +5,13 @@ import type { TenantRecord } from './context/tenant-record.js';
 import { TenantDomainsService } from './provisioning/tenant-domains.service.js';
 import { type CreateTenantInput, type TenantDetails, TenantProvisioner } from './provisioning/tenant.provisioner.js';
 import { TenantRegistry } from './registry/tenant.registry.js';
+import {
+  type ForEachTenantFn,
+  type ForEachTenantOptions,
+  type ForEachTenantReport,
+  forEachTenantOptions,
+  settleEach,
+} from './tasks/for-each-tenant.js';
 import { NoTenantBoundError, TenantNotActiveError, TenantNotFoundError } from './tenancy.errors.js';
 import { TENANCY_ORM } from './tenancy-orm.provider.js';
 
@@ -68,6 +75,30 @@ export class TenancyService {
         return fn(this.orm.em.getContext());
       },
       { schema: record.schema },
+    );
+  }
+
+  /**
+   * Runs `fn` once for every tenant (cron jobs, maintenance, backfills), each call bound to its
+   * tenant exactly like {@link run}, at most `concurrency` at once (default 1). Only active tenants
+   * by default (`statuses: ['active', 'suspended']` for maintenance). A failing tenant does not stop
+   * the others: its error is in the report, which lists every tenant in schema order. A tenant
+   * suspended or deleted after the list was read is reported as failed with the reason.
+   *
+   * @example
+   * const report = await tenancy.forEachTenant((tenant, em) => em.nativeDelete(Session, { expired: true }), { concurrency: 4 });
+   * if (report.failed.length > 0) logger.warn(`cleanup failed for ${report.failed.join(', ')}`);
+   */
+  async forEachTenant<T>(fn: ForEachTenantFn<T>, options: ForEachTenantOptions = {}): Promise<ForEachTenantReport<T>> {
+    const { concurrency, statuses, schemas } = forEachTenantOptions(options);
+    const tenants = (await this.provisioner.list(schemas ? [...schemas] : undefined)).filter((tenant) =>
+      (statuses as readonly string[]).includes(tenant.status),
+    );
+    const allowSuspended = statuses.includes('suspended');
+    return settleEach(
+      tenants.map(({ id, schema, name, status }) => ({ id, schema, name, status })),
+      concurrency,
+      (tenant) => this.run(tenant.schema, (em) => fn(this.context.current() ?? tenant, em), { allowSuspended }),
     );
   }
 

@@ -7,6 +7,8 @@ export { TenancyService } from './tenancy.service.js';
 export { ForEachTenant } from './tasks/for-each-tenant.decorator.js';
 export type { ForEachTenantFn, ForEachTenantOptions, ForEachTenantReport, ForEachTenantResult } from './tasks/for-each-tenant.js';
 export { CurrentTenant } from './context/current-tenant.decorator.js';
+export { boundTenant } from './context/tenant-context.js';
+export { TenantConsoleLogger } from './logging/tenant-console.logger.js';
 export { SharedRoute } from './context/shared-route.decorator.js';
 export type { TenantRecord } from './context/tenant-record.js';
 export { Tenant, TenantSchema, TENANT_STATUSES, type TenantStatus } from './entities/tenant.entity.js';
@@ -14,6 +16,7 @@ export { Domain, DomainSchema } from './entities/domain.entity.js';
 export type { TenantResolver, TenantLookup, TenancyRequest } from './resolution/tenant.resolver.js';
 export { HostTenantResolver } from './resolution/host-tenant.resolver.js';
 export { HeaderTenantResolver } from './resolution/header-tenant.resolver.js';
+export { SubdomainTenantResolver, type SubdomainTenantResolverOptions } from './resolution/subdomain-tenant.resolver.js';
 export {
   SchemaMigrator,
   type SchemaRunOptions,

@@ -4,6 +4,21 @@ import { TenancyConfigError } from '../tenancy.errors.js';
 import type { TenantRecord } from './tenant-record.js';
 import { TENANCY_ORM } from '../tenancy-orm.provider.js';
 
+/** Tenants bound per MikroORM request context (one map for the process: contexts are unique). */
+const boundTenants = new WeakMap<RequestContext, TenantRecord>();
+
+/**
+ * The tenant bound where this is called (a tenant request, `run()`, a job), with no injection:
+ * for code outside Nest's container, such as a logger's mixin.
+ *
+ * @example
+ * LoggerModule.forRoot({ pinoHttp: { mixin: () => ({ tenant: boundTenant()?.schema }) } }) // nestjs-pino
+ */
+export function boundTenant(): TenantRecord | undefined {
+  const context = RequestContext.currentRequestContext();
+  return context ? boundTenants.get(context) : undefined;
+}
+
 /**
  * Binds a tenant to the current MikroORM request context (the AsyncLocalStorage scope opened per
  * request by MikroORM's middleware, or by `TenancyService.run()`): the context's EntityManager
@@ -11,8 +26,6 @@ import { TENANCY_ORM } from '../tenancy-orm.provider.js';
  */
 @Injectable()
 export class TenantContext {
-  private readonly bound = new WeakMap<RequestContext, TenantRecord>();
-
   constructor(@Inject(TENANCY_ORM) private readonly orm: MikroORM) {}
 
   /** Binds `tenant` to the current request context. Throws when there is none. */
@@ -25,12 +38,11 @@ export class TenantContext {
       );
     }
     em.schema = tenant.schema;
-    this.bound.set(context, tenant);
+    boundTenants.set(context, tenant);
   }
 
   /** The tenant bound to the current context, if any. */
   current(): TenantRecord | undefined {
-    const context = RequestContext.currentRequestContext();
-    return context ? this.bound.get(context) : undefined;
+    return boundTenant();
   }
 }

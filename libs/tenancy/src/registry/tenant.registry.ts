@@ -12,6 +12,12 @@ import { RegistryTables } from './registry-tables.js';
 import type { TenantLookup } from '../resolution/tenant.resolver.js';
 import { TENANCY_ORM } from '../tenancy-orm.provider.js';
 
+/**
+ * How a tenant schema is kept in the known-hosts filter, next to the hosts: no host starts with it
+ * (hosts are letters, digits, `-`, `_`, `.`, or a bracketed IPv6 literal).
+ */
+const SCHEMA_ENTRY = 'schema:';
+
 /** Cache value for a key that resolved to no tenant. */
 const NOT_FOUND = Object.freeze({ notFound: true as const });
 type CacheValue = TenantRecord | typeof NOT_FOUND;
@@ -103,9 +109,9 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
     if (cached !== undefined) {
       return cached === NOT_FOUND ? undefined : (cached as TenantRecord);
     }
-    if ('host' in lookup && this.options.knownHosts.enabled) {
+    if (this.options.knownHosts.enabled) {
       if (this.filter) {
-        if (!this.filter.mightContain(lookup.host)) {
+        if (!this.filter.mightContain('host' in lookup ? lookup.host : `${SCHEMA_ENTRY}${lookup.schema}`)) {
           return undefined;
         }
       } else {
@@ -142,6 +148,7 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
     }
     if (change.schema !== undefined) {
       this.cache.delete(`s:${change.schema}`);
+      this.entriesAdded([`${SCHEMA_ENTRY}${change.schema}`]);
     }
   }
 
@@ -165,10 +172,17 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
   private hostsAdded(hosts: string[]): void {
     for (const host of hosts) {
       this.cache.delete(`h:${host}`);
-      this.filter?.add(host);
+    }
+    this.entriesAdded(hosts);
+  }
+
+  /** Adds entries (hosts, `schema:` entries) to the filter, and to the one being loaded. */
+  private entriesAdded(entries: string[]): void {
+    for (const entry of entries) {
+      this.filter?.add(entry);
     }
     if (this.filterLoading) {
-      this.addedWhileLoading.push(...hosts);
+      this.addedWhileLoading.push(...entries);
     }
   }
 
@@ -206,7 +220,7 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
     this.filterLoading = (async () => {
       try {
         const rows = await sqlEntityManager(this.orm.em.fork()).execute<{ host: string }[]>(
-          `select host from ${this.tables.domain}`,
+          `select host from ${this.tables.domain} union all select '${SCHEMA_ENTRY}' || schema from ${this.tables.tenant}`,
         );
         const filter = KnownHostsFilter.of(
           rows.map((row) => row.host),

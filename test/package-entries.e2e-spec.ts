@@ -26,7 +26,7 @@ describe('package entry points', () => {
     expect(exports).toContain('TenancyModule');
     expect(loaded.some((url) => url.includes('/libs/tenancy/dist/index.js'))).toBe(true);
     const cli = loaded.filter((url) =>
-      /node_modules\/(nest-commander|cli-table3|cli-progress|commander|inquirer|@inquirer|bullmq|@nestjs\/bullmq|ioredis)\/|\/dist\/(cli|bullmq)\//.test(
+      /node_modules\/(nest-commander|cli-table3|cli-progress|commander|inquirer|@inquirer|bullmq|@nestjs\/bullmq|ioredis|@nestjs\/cache-manager|cache-manager)\/|\/dist\/(cli|bullmq|cache-manager)\//.test(
         url,
       ),
     );
@@ -39,9 +39,10 @@ describe('package entry points', () => {
       const testing = require('nestjs-tenancy/testing');
       const cli = require('nestjs-tenancy/cli');
       const bullmq = require('nestjs-tenancy/bullmq');
-      console.log([typeof main.TenancyModule, typeof testing.createTestTenant, typeof cli.defineTenancyConfig, typeof bullmq.TenantWorkerHost].join(' '));`;
+      const cache = require('nestjs-tenancy/cache-manager');
+      console.log([typeof main.TenancyModule, typeof testing.createTestTenant, typeof cli.defineTenancyConfig, typeof bullmq.TenantWorkerHost, typeof cache.TenantCacheInterceptor].join(' '));`;
     const run = node(['-e', script]);
-    expect(run.stdout.trim()).toBe('function function function function');
+    expect(run.stdout.trim()).toBe('function function function function function');
     expect(run.status).toBe(0);
   });
 });

@@ -8,6 +8,7 @@ export { ForEachTenant } from './tasks/for-each-tenant.decorator.js';
 export type { ForEachTenantFn, ForEachTenantOptions, ForEachTenantReport, ForEachTenantResult } from './tasks/for-each-tenant.js';
 export { CurrentTenant } from './context/current-tenant.decorator.js';
 export { boundTenant } from './context/tenant-context.js';
+export { tenantCacheKey } from './context/tenant-cache-key.js';
 export { TenantConsoleLogger } from './logging/tenant-console.logger.js';
 export { SharedRoute } from './context/shared-route.decorator.js';
 export type { TenantRecord } from './context/tenant-record.js';

@@ -26,7 +26,7 @@ describe('package entry points', () => {
     expect(exports).toContain('TenancyModule');
     expect(loaded.some((url) => url.includes('/libs/tenancy/dist/index.js'))).toBe(true);
     const cli = loaded.filter((url) =>
-      /node_modules\/(nest-commander|cli-table3|cli-progress|commander|inquirer|@inquirer|bullmq|@nestjs\/bullmq|ioredis|@nestjs\/cache-manager|cache-manager)\/|\/dist\/(cli|bullmq|cache-manager)\//.test(
+      /node_modules\/(nest-commander|cli-table3|cli-progress|commander|inquirer|@inquirer|bullmq|@nestjs\/bullmq|ioredis|@nestjs\/cache-manager|cache-manager|@nestjs\/microservices)\/|\/dist\/(cli|bullmq|cache-manager|microservices)\//.test(
         url,
       ),
     );
@@ -40,9 +40,10 @@ describe('package entry points', () => {
       const cli = require('nestjs-tenancy/cli');
       const bullmq = require('nestjs-tenancy/bullmq');
       const cache = require('nestjs-tenancy/cache-manager');
-      console.log([typeof main.TenancyModule, typeof testing.createTestTenant, typeof cli.defineTenancyConfig, typeof bullmq.TenantWorkerHost, typeof cache.TenantCacheInterceptor].join(' '));`;
+      const microservices = require('nestjs-tenancy/microservices');
+      console.log([typeof main.TenancyModule, typeof testing.createTestTenant, typeof cli.defineTenancyConfig, typeof bullmq.TenantWorkerHost, typeof cache.TenantCacheInterceptor, typeof microservices.TenantFromMessage].join(' '));`;
     const run = node(['-e', script]);
-    expect(run.stdout.trim()).toBe('function function function function function');
+    expect(run.stdout.trim()).toBe('function function function function function function');
     expect(run.status).toBe(0);
   });
 });

@@ -12,6 +12,7 @@ const ENTRIES = {
   'nestjs-tenancy/cli': 'cli/index.ts',
   'nestjs-tenancy/bullmq': 'bullmq/index.ts',
   'nestjs-tenancy/cache-manager': 'cache-manager/index.ts',
+  'nestjs-tenancy/microservices': 'microservices/index.ts',
 };
 const src = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 const REPORT = fileURLToPath(new URL('../api-report.md', import.meta.url));

@@ -1,0 +1,2 @@
+// `nestjs-tenancy/microservices`: tenant context for microservice handlers (needs `@nestjs/microservices`).
+export { TenantFromMessage, TenantMessageInterceptor, type TenantMessageSource } from './tenant-message.interceptor.js';

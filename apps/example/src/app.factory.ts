@@ -1,6 +1,6 @@
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { SchemaMigrator, TenancyService } from 'nestjs-tenancy';
+import { SchemaMigrator, TenancyService, TenantConsoleLogger } from 'nestjs-tenancy';
 import { type ExampleAppOptions, AppModule } from './app.module.js';
 import { AppErrorFilter } from './app-error.filter.js';
 import { Project } from './entities/project.entity.js';
@@ -34,7 +34,8 @@ export const DEMO_TENANTS = [
  */
 export async function createExampleApp(options: CreateExampleAppOptions): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), new FastifyAdapter(serverOptions()), {
-    logger: options.logger ?? ['log', 'warn', 'error'],
+    // every line written while a tenant is bound names it: [Projects] [tenant acme] ...
+    logger: options.logger === false ? false : new TenantConsoleLogger({ logLevels: options.logger ?? ['log', 'warn', 'error'] }),
   });
   app.useGlobalFilters(new AppErrorFilter(app.get(HttpAdapterHost)));
   await app.init();

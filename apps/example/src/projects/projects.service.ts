@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/core';
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { Project } from '../entities/project.entity.js';
 import { Task } from '../entities/task.entity.js';
 
@@ -26,6 +26,9 @@ export interface TaskView {
  */
 @Injectable()
 export class ProjectsService {
+  /** Its lines name the tenant (the app's logger is TenantConsoleLogger). */
+  private readonly logger = new Logger('Projects');
+
   constructor(private readonly em: EntityManager) {}
 
   async list(limit: number): Promise<ProjectView[]> {
@@ -40,6 +43,7 @@ export class ProjectsService {
   async create(input: { name: string; description?: string }): Promise<ProjectView> {
     const project = this.em.create(Project, { name: input.name, description: input.description ?? null, createdAt: new Date() });
     await this.em.flush();
+    this.logger.log(`Created project ${project.id}`);
     return projectView(project);
   }
 

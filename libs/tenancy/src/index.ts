@@ -12,6 +12,15 @@ export { tenantCacheKey } from './context/tenant-cache-key.js';
 export { TenantConsoleLogger } from './logging/tenant-console.logger.js';
 export { SharedRoute } from './context/shared-route.decorator.js';
 export type { TenantRecord } from './context/tenant-record.js';
+export {
+  TENANCY_EVENTS,
+  type TenantCreatedEvent,
+  type TenantMigratedEvent,
+  type TenantStatusEvent,
+  type TenantDeletedEvent,
+  type DomainAddedEvent,
+  type DomainRemovedEvent,
+} from './events/tenancy-events.js';
 export { Tenant, TenantSchema, TENANT_STATUSES, type TenantStatus } from './entities/tenant.entity.js';
 export { Domain, DomainSchema } from './entities/domain.entity.js';
 export type { TenantResolver, TenantLookup, TenancyRequest } from './resolution/tenant.resolver.js';

@@ -7,6 +7,7 @@ import { SchemaMigrator } from './migrations/schema-migrator.js';
 import { TenantDomainsService } from './provisioning/tenant-domains.service.js';
 import { TenantProvisioner } from './provisioning/tenant.provisioner.js';
 import { TenantResolverGuard } from './resolution/tenant-resolver.guard.js';
+import { TenancyEvents } from './events/tenancy-events.js';
 import { DeletedTenantErrors } from './registry/deleted-tenant.errors.js';
 import { TenantChangeNotifier } from './registry/tenant-change.notifier.js';
 import { TenantRegistry } from './registry/tenant.registry.js';
@@ -39,6 +40,7 @@ import { TenancyService } from './tenancy.service.js';
     TenantRegistry,
     TenantChangeNotifier,
     DeletedTenantErrors,
+    TenancyEvents,
     SchemaMigrator,
     TenantProvisioner,
     TenantDomainsService,

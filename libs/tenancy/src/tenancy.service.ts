@@ -4,7 +4,9 @@ import { TenantContext } from './context/tenant-context.js';
 import type { TenantRecord } from './context/tenant-record.js';
 import { TenantDomainsService } from './provisioning/tenant-domains.service.js';
 import { type CreateTenantInput, type TenantDetails, TenantProvisioner } from './provisioning/tenant.provisioner.js';
+import { TENANCY_EVENTS, TenancyEvents } from './events/tenancy-events.js';
 import { TenantRegistry } from './registry/tenant.registry.js';
+import { parseDomain } from './resolution/host.js';
 import {
   type ForEachTenantFn,
   type ForEachTenantOptions,
@@ -30,6 +32,7 @@ export class TenancyService {
     private readonly registry: TenantRegistry,
     private readonly provisioner: TenantProvisioner,
     private readonly domains: TenantDomainsService,
+    private readonly events: TenancyEvents,
   ) {}
 
   /** The tenant bound to the current request or `run()` scope, if any. */
@@ -103,33 +106,45 @@ export class TenancyService {
   }
 
   /** Creates a tenant: registry row, domains, schema and tables, all or nothing. */
-  createTenant(input: CreateTenantInput): Promise<TenantDetails> {
-    return this.provisioner.create(input);
+  async createTenant(input: CreateTenantInput): Promise<TenantDetails> {
+    const tenant = await this.provisioner.create(input);
+    await this.events.emit(TENANCY_EVENTS.tenantCreated, { tenant });
+    return tenant;
   }
 
   /** Removes a tenant and its domains; drops the schema only with `dropSchema: true`. */
-  deleteTenant(schema: string, options: { dropSchema?: boolean } = {}): Promise<void> {
-    return this.provisioner.delete(schema, options);
+  async deleteTenant(schema: string, options: { dropSchema?: boolean } = {}): Promise<void> {
+    const { id } = await this.provisioner.details(schema);
+    await this.provisioner.delete(schema, options);
+    await this.events.emit(TENANCY_EVENTS.tenantDeleted, { tenantId: id, schema, schemaDropped: options.dropSchema === true });
   }
 
   /** Suspends a tenant: its hosts answer 403 at once in this process. */
-  suspend(schema: string): Promise<TenantDetails> {
-    return this.provisioner.setStatus(schema, 'suspended');
+  async suspend(schema: string): Promise<TenantDetails> {
+    const tenant = await this.provisioner.setStatus(schema, 'suspended');
+    await this.events.emit(TENANCY_EVENTS.tenantSuspended, { tenant });
+    return tenant;
   }
 
   /** Makes a suspended tenant active again. */
-  resume(schema: string): Promise<TenantDetails> {
-    return this.provisioner.setStatus(schema, 'active');
+  async resume(schema: string): Promise<TenantDetails> {
+    const tenant = await this.provisioner.setStatus(schema, 'active');
+    await this.events.emit(TENANCY_EVENTS.tenantResumed, { tenant });
+    return tenant;
   }
 
   /** Attaches a domain to a tenant. */
-  addDomain(schema: string, host: string, options: { primary?: boolean } = {}): Promise<TenantDetails> {
-    return this.domains.add(schema, host, options);
+  async addDomain(schema: string, host: string, options: { primary?: boolean } = {}): Promise<TenantDetails> {
+    const tenant = await this.domains.add(schema, host, options);
+    const added = tenant.domains.find((domain) => domain.host === parseDomain(host));
+    await this.events.emit(TENANCY_EVENTS.domainAdded, { schema, host: added?.host ?? host, primary: added?.isPrimary ?? false });
+    return tenant;
   }
 
   /** Detaches a domain. */
-  removeDomain(host: string): Promise<void> {
-    return this.domains.remove(host);
+  async removeDomain(host: string): Promise<void> {
+    await this.domains.remove(host);
+    await this.events.emit(TENANCY_EVENTS.domainRemoved, { host: parseDomain(host) });
   }
 
   /** Makes a domain its tenant's primary domain. */

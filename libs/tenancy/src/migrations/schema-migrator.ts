@@ -1,4 +1,5 @@
 import { type EntityManager, MikroORM, type Transaction } from '@mikro-orm/core';
+import { TENANCY_EVENTS, TenancyEvents } from '../events/tenancy-events.js';
 import { TenantRegistry } from '../registry/tenant.registry.js';
 import { lockSchemaForTransaction } from '../postgres/advisory-lock.js';
 import { pgArray } from '../postgres/pg-array.js';
@@ -75,6 +76,7 @@ export class SchemaMigrator implements OnApplicationShutdown {
     @Inject(TENANCY_ORM) private readonly orm: MikroORM,
     private readonly registry: TenantRegistry,
     @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
+    private readonly events: TenancyEvents,
   ) {}
 
   /** The dedicated ORM of a set (created once, with its own small pool). */
@@ -191,6 +193,9 @@ export class SchemaMigrator implements OnApplicationShutdown {
           result = await this.run('tenant', schema, 'up', { dryRun: options.dryRun }, orm).catch((error: unknown) =>
             failedResult(schema, 'tenant', error),
           );
+          if (result.status === 'migrated') {
+            await this.events.emit(TENANCY_EVENTS.tenantMigrated, { schema, migrations: result.migrations });
+          }
         }
         failed ||= result.status === 'failed';
         results.push(result);

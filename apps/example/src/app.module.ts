@@ -2,6 +2,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TenancyModule, type TenancyModuleOptions } from 'nestjs-tenancy';
 import { AppController } from './app.controller.js';
+import { JobsModule } from './jobs/jobs.module.js';
 import { migrations, ormOptions } from './orm.config.js';
 import { ProjectsController } from './projects/projects.controller.js';
 import { ProjectsService } from './projects/projects.service.js';
@@ -11,6 +12,8 @@ export interface ExampleAppOptions {
   databaseUrl: string;
   /** Connection pool size. @default 10 */
   poolSize?: number;
+  /** Redis for the queued jobs (`POST /projects/:id/summary`); without it, those routes do not exist. */
+  redisUrl?: string;
   /** Further TenancyModule options (cache, known-hosts filter ...); the migration sets are the app's own. */
   tenancy?: Omit<TenancyModuleOptions, 'migrations'>;
 }
@@ -24,6 +27,7 @@ export class AppModule {
       imports: [
         MikroOrmModule.forRoot(ormOptions(options.databaseUrl, options.poolSize)),
         TenancyModule.forRoot({ ...options.tenancy, migrations }),
+        ...(options.redisUrl ? [JobsModule.register(options.redisUrl)] : []),
       ],
       controllers: [AppController, ProjectsController],
       providers: [ProjectsService],

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createExampleApp } from './app.factory.js';
 import { resolveDatabase } from './database/database-url.js';
+import { resolveRedisUrl } from './jobs/redis-url.js';
 
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Example');
@@ -10,8 +11,13 @@ async function bootstrap(): Promise<void> {
   const directDatabaseUrl = process.env.DIRECT_DATABASE_URL ?? (process.env.DATABASE_URL ? undefined : database.url);
   const port = Number(process.env.PORT ?? 3000);
   let app: Awaited<ReturnType<typeof createExampleApp>> | undefined;
+  let redisUrl: string | undefined;
   try {
-    app = await createExampleApp({ databaseUrl: database.url, tenancy: { directDatabaseUrl } });
+    redisUrl = await resolveRedisUrl();
+    if (!redisUrl) {
+      logger.warn('Queued jobs are off: no Redis at REDIS_URL or on 127.0.0.1:6379 (POST /projects/:id/summary answers 404).');
+    }
+    app = await createExampleApp({ databaseUrl: database.url, redisUrl, tenancy: { directDatabaseUrl } });
     await app.listen(port, process.env.HOST ?? '0.0.0.0');
   } catch (error) {
     // a failed start stops what it started, so that the process ends (with exit code 1, below)
@@ -21,6 +27,9 @@ async function bootstrap(): Promise<void> {
   }
   const started = app;
   logger.log(`Example app on http://localhost:${port} (try: curl -H 'Host: acme.localhost' localhost:${port}/projects)`);
+  if (redisUrl) {
+    logger.log(`Queued jobs on ${redisUrl} (try: curl -X POST -H 'Host: acme.localhost' localhost:${port}/projects/1/summary)`);
+  }
   const stop = async (): Promise<void> => {
     logger.log('Shutting down');
     await started.close();

@@ -11,6 +11,7 @@ export { boundTenant } from './context/tenant-context.js';
 export { tenantCacheKey } from './context/tenant-cache-key.js';
 export { TenantConsoleLogger } from './logging/tenant-console.logger.js';
 export { SharedRoute } from './context/shared-route.decorator.js';
+export { ResolveTenantWith } from './context/resolve-tenant-with.decorator.js';
 export type { TenantRecord } from './context/tenant-record.js';
 export {
   TENANCY_EVENTS,
@@ -26,6 +27,7 @@ export { Domain, DomainSchema } from './entities/domain.entity.js';
 export type { TenantResolver, TenantLookup, TenancyRequest } from './resolution/tenant.resolver.js';
 export { HostTenantResolver } from './resolution/host-tenant.resolver.js';
 export { HeaderTenantResolver } from './resolution/header-tenant.resolver.js';
+export { PathTenantResolver, tenantPathMiddleware, tenantPathRewrite } from './resolution/path-tenant.resolver.js';
 export { SubdomainTenantResolver, type SubdomainTenantResolverOptions } from './resolution/subdomain-tenant.resolver.js';
 export {
   SchemaMigrator,

@@ -52,14 +52,19 @@ export class TenantResolverGuard implements CanActivate {
     if (context.getType() !== 'http') {
       return true;
     }
-    if (this.reflector.getAllAndOverride<boolean>(SHARED_ROUTE_METADATA, [context.getHandler(), context.getClass()])) {
+    // one read for both route decorators: @SharedRoute() (true) or @ResolveTenantWith() ({ resolvers })
+    const route = this.reflector.getAllAndOverride<true | { resolvers: TenantResolver[] } | undefined>(SHARED_ROUTE_METADATA, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (route === true) {
       return true;
     }
     const request = context.switchToHttp().getRequest<TenancyRequest & TenantAwareRequest>();
     if (this.isSharedPath(request)) {
       return true;
     }
-    const lookup = this.resolve(request);
+    const lookup = this.resolve(request, route?.resolvers ?? this.resolvers);
     let found: TenantRecord | undefined | Promise<TenantRecord | undefined>;
     try {
       found = this.registry.lookup(lookup);
@@ -87,9 +92,9 @@ export class TenantResolverGuard implements CanActivate {
     return this.sharedPaths.has(withoutTrailingSlash(path)) || this.sharedPathPatterns.some((pattern) => pattern.test(path));
   }
 
-  private resolve(request: TenancyRequest): TenantLookup {
+  private resolve(request: TenancyRequest, resolvers: TenantResolver[]): TenantLookup {
     try {
-      for (const resolver of this.resolvers) {
+      for (const resolver of resolvers) {
         const lookup = resolver.resolve(request);
         if (lookup) {
           return lookup;

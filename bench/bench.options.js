@@ -29,6 +29,7 @@ export const SIZES = {
     migrations: { concurrencies: [1, 4], rounds: 2, idleRuns: 3 },
     memory: { smallCacheMax: 1000 },
     sqlcheck: { cachedCalls: 200_000, uncachedStatements: 2000 },
+    logs: { lines: 20_000, rounds: 7 },
   },
   quick: {
     poolSize: 10,
@@ -45,8 +46,19 @@ export const SIZES = {
     migrations: { concurrencies: [1, 4], rounds: 1, idleRuns: 1, schemas: 200 },
     memory: { smallCacheMax: 200 },
     sqlcheck: { cachedCalls: 20_000, uncachedStatements: 200 },
+    logs: { lines: 2000, rounds: 3 },
   },
 };
 
 /** The sections of the report, in the order they run; `--only` and `--skip` take these names. */
-export const SECTIONS = ['sqlcheck', 'overhead', 'http', 'pgbouncer', 'resolution', 'provisioning', 'migrations', 'memory'];
+export const SECTIONS = [
+  'sqlcheck',
+  'logs',
+  'overhead',
+  'http',
+  'pgbouncer',
+  'resolution',
+  'provisioning',
+  'migrations',
+  'memory',
+];

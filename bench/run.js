@@ -13,6 +13,7 @@ import { measureHttpOverhead } from './overhead/http-load.bench.js';
 import { measureInjectOverhead, stubDatabase } from './overhead/inject-overhead.bench.js';
 import { measureSqlRotation } from './overhead/sql-rotation.bench.js';
 import { measureSqlCheck } from './isolation/sql-check.bench.js';
+import { measureLogLines } from './logging/log-lines.bench.js';
 import { measureProvisioning } from './provisioning/provisioning.bench.js';
 import { measureResolution } from './resolution/resolution.bench.js';
 import { BenchDatabase } from './support/bench-database.js';
@@ -161,6 +162,15 @@ try {
       return await measureSqlCheck({ app, tenancy, ...sizes.sqlcheck, log });
     } finally {
       await tenancy.deleteTenant('acme', { dropSchema: true });
+    }
+  });
+
+  await section('logs', 'logLines', async () => {
+    await tenancy.createTenant({ schema: 'logs_tenant', domains: ['logs.bench.localhost'] });
+    try {
+      return await measureLogLines({ tenancy, schema: 'logs_tenant', ...sizes.logs, log });
+    } finally {
+      await tenancy.deleteTenant('logs_tenant', { dropSchema: true });
     }
   });
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 /** Judges the goals of issue 4 from a report's sections. */
 export function judgeGoals(report) {
-  const { overhead, provisioning, migrations, resolution, memory, sqlCheck } = report.sections;
+  const { overhead, provisioning, migrations, resolution, memory, sqlCheck, logLines } = report.sections;
   const goals = [];
   if (overhead?.inject) {
     const r = overhead.inject.ratio;
@@ -72,6 +72,14 @@ export function judgeGoals(report) {
       target: '<= 50 ms',
       measured: `${sqlCheck.longStatement.ms} ms`,
       met: sqlCheck.longStatement.ms <= 50,
+    });
+  }
+  if (logLines?.text) {
+    goals.push({
+      goal: 'Logs: a line through TenantConsoleLogger with a tenant bound, vs Nest ConsoleLogger (text)',
+      target: 'small (µs per line; requests that log nothing pay nothing)',
+      measured: `${logLines.text.boundUsPerLine} vs ${logLines.text.nestUsPerLine} µs (${logLines.text.boundRatio}×)`,
+      met: true,
     });
   }
   if (resolution?.unknownFlood) {

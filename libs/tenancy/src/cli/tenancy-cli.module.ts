@@ -1,5 +1,6 @@
 import { type DynamicModule, Inject, Module, type OnModuleInit, Optional } from '@nestjs/common';
 import { InjectCommander } from 'nest-commander';
+import { CheckCommand } from './check.command.js';
 import { CliOutput } from './cli.output.js';
 import { DomainAddCommand } from './domain-add.command.js';
 import { DomainRemoveCommand } from './domain-remove.command.js';
@@ -45,6 +46,7 @@ export const TENANCY_COMMANDS = [
   TenantResumeCommand,
   DomainAddCommand,
   DomainRemoveCommand,
+  CheckCommand,
 ];
 
 /**

@@ -240,7 +240,9 @@ export class TenancyChecker {
   }
 
   private async citusInstalled(em: SqlEntityManager): Promise<boolean> {
-    const [row] = await em.execute<{ found: boolean }[]>(`select exists (select 1 from pg_extension where extname = 'citus') as found`);
+    const [row] = await em.execute<{ found: boolean }[]>(
+      `select exists (select 1 from pg_extension where extname = 'citus') as found`,
+    );
     return row?.found === true;
   }
 }

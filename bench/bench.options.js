@@ -29,6 +29,7 @@ export const SIZES = {
     migrations: { concurrencies: [1, 4], rounds: 2, idleRuns: 3 },
     memory: { smallCacheMax: 1000 },
     sqlcheck: { cachedCalls: 200_000, uncachedStatements: 2000 },
+    check: { runs: 5 },
   },
   quick: {
     poolSize: 10,
@@ -45,8 +46,9 @@ export const SIZES = {
     migrations: { concurrencies: [1, 4], rounds: 1, idleRuns: 1, schemas: 200 },
     memory: { smallCacheMax: 200 },
     sqlcheck: { cachedCalls: 20_000, uncachedStatements: 200 },
+    check: { runs: 1 },
   },
 };
 
 /** The sections of the report, in the order they run; `--only` and `--skip` take these names. */
-export const SECTIONS = ['sqlcheck', 'overhead', 'http', 'pgbouncer', 'resolution', 'provisioning', 'migrations', 'memory'];
+export const SECTIONS = ['sqlcheck', 'overhead', 'http', 'pgbouncer', 'resolution', 'provisioning', 'migrations', 'check', 'memory'];

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createBaselineApp } from './baseline/baseline.app.js';
 import { SECTIONS, SIZES } from './bench.options.js';
+import { measureCheck } from './check/check.bench.js';
 import { measureMemory } from './memory/memory.bench.js';
 import { measureMigrations } from './migrations/migrations.bench.js';
 import { compareProfiles, profileApps } from './overhead/cpu-profile.js';
@@ -201,6 +202,10 @@ try {
   await grow(sizes.tenants.medium);
   await createBaselineSchema(db, BASELINE_SCHEMA, migrations, sizes.rowsPerTenant);
   const hosts = fixtures.hosts();
+  await section('check', 'check', async () => {
+    log(`tenancy check over ${fixtures.count} tenants`);
+    return measureCheck({ app, dist, ignoreSchemas: [BASELINE_SCHEMA], runs: sizes.check.runs, log });
+  });
   const needBaseline = ['overhead', 'pgbouncer'].some(enabled);
   const baselineOptions = { dist, databaseUrl: db.url, poolSize: sizes.poolSize, schema: BASELINE_SCHEMA };
   const sqlOptions = {

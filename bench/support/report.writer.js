@@ -372,6 +372,18 @@ export function renderMarkdown(report) {
     out.push(`Failed: ${s.migrations.error}`, '');
   }
 
+  if (s.check && !s.check.error) {
+    out.push(
+      '## Check',
+      '',
+      `\`TenancyChecker.check()\` (what \`tenancy check\` runs) over ${s.check.tenants} tenants, after one warm-up: ` +
+        `median **${s.check.seconds.median} s** (${s.check.seconds.min}–${s.check.seconds.max}; runs ${s.check.runs.join(', ')}).`,
+      '',
+    );
+  } else if (s.check?.error) {
+    out.push('## Check', '', `Failed: ${s.check.error}`, '');
+  }
+
   out.push('## 5. Memory', '');
   if (Array.isArray(s.memory)) {
     out.push(

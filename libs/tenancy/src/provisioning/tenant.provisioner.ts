@@ -11,6 +11,7 @@ import { assertTenantSchemaName, quoteIdentifier } from '../postgres/schema-name
 import { lockSchemaForTransaction } from '../postgres/advisory-lock.js';
 import { pgArray } from '../postgres/pg-array.js';
 import { sqlEntityManager } from '../postgres/sql-entity-manager.js';
+import { cloneSchema } from './schema.cloner.js';
 import {
   DomainTakenError,
   InvalidSchemaNameError,
@@ -34,6 +35,14 @@ export interface CreateTenantInput {
   name?: string;
   /** Host names; the first is primary. */
   domains?: string[];
+  /**
+   * Schema of a template tenant to copy instead of running the migrations: its tables, indexes,
+   * constraints, sequences, defaults, views and migrations table (so the clone's migration state is
+   * the template's; pending migrations are then applied, as for a new tenant).
+   */
+  from?: string;
+  /** With `from`: copy the template's rows and sequence values too. @default false */
+  withData?: boolean;
 }
 
 /** A tenant with its domains, as the registry holds it. */
@@ -82,6 +91,15 @@ export class TenantProvisioner {
       throw new InvalidTenantInputError('The tenant name must be 1-200 characters.');
     }
     const domains = [...new Set((input.domains ?? []).map((domain) => parseDomain(domain)))];
+    const template = input.from;
+    if (template !== undefined) {
+      assertTenantSchemaName(template, this.options.sharedSchema);
+      if (template === schema) {
+        throw new InvalidTenantInputError(`A tenant cannot be a copy of itself ("${schema}").`);
+      }
+    } else if (input.withData) {
+      throw new InvalidTenantInputError("withData copies a template tenant's rows: pass the template as from.");
+    }
     const orm = await this.migrator.migrationOrm('tenant');
     const started = performance.now();
     let migrations: string[];
@@ -121,14 +139,30 @@ export class TenantProvisioner {
             [host, tenantId, index === 0],
           );
         }
+        if (template !== undefined) {
+          const [found] = await em.execute(`select 1 from ${this.tables.tenant} where schema = ?`, [template]);
+          if (!found) {
+            throw TenantNotFoundError.forSchema(template);
+          }
+          // no migration runs on the template while it is copied
+          await lockSchemaForTransaction(em, 'migration', template);
+        }
         await em.execute(`create schema ${quoteIdentifier(schema)}`);
+        if (template !== undefined) {
+          await cloneSchema(em, template, schema, {
+            withData: input.withData === true,
+            migrationsTable: this.options.migrations.tableName,
+          });
+        }
         return (await this.migrator.migrateTenant(schema, { em })).migrations;
       });
     } catch (error) {
       throw this.translateCreateError(error, schema);
     }
     await this.notifier.changed({ schema, hosts: domains });
-    this.logger.log(`Created tenant "${schema}" in ${Math.round(performance.now() - started)} ms.`);
+    this.logger.log(
+      `Created tenant "${schema}"${template ? ` as a copy of "${template}"` : ''} in ${Math.round(performance.now() - started)} ms.`,
+    );
     return { ...(await this.details(schema)), migrations };
   }
 

@@ -30,6 +30,7 @@ export const SIZES = {
     memory: { smallCacheMax: 1000 },
     sqlcheck: { cachedCalls: 200_000, uncachedStatements: 2000 },
     check: { runs: 5 },
+    clone: { rowCounts: [10, 100, 1000], samples: 20 },
   },
   quick: {
     poolSize: 10,
@@ -47,8 +48,20 @@ export const SIZES = {
     memory: { smallCacheMax: 200 },
     sqlcheck: { cachedCalls: 20_000, uncachedStatements: 200 },
     check: { runs: 1 },
+    clone: { rowCounts: [10, 100, 1000], samples: 3 },
   },
 };
 
 /** The sections of the report, in the order they run; `--only` and `--skip` take these names. */
-export const SECTIONS = ['sqlcheck', 'overhead', 'http', 'pgbouncer', 'resolution', 'provisioning', 'migrations', 'check', 'memory'];
+export const SECTIONS = [
+  'sqlcheck',
+  'overhead',
+  'http',
+  'pgbouncer',
+  'resolution',
+  'provisioning',
+  'clone',
+  'migrations',
+  'check',
+  'memory',
+];

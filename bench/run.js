@@ -14,6 +14,7 @@ import { measureHttpOverhead } from './overhead/http-load.bench.js';
 import { measureInjectOverhead, stubDatabase } from './overhead/inject-overhead.bench.js';
 import { measureSqlRotation } from './overhead/sql-rotation.bench.js';
 import { measureSqlCheck } from './isolation/sql-check.bench.js';
+import { measureClone } from './provisioning/clone.bench.js';
 import { measureProvisioning } from './provisioning/provisioning.bench.js';
 import { measureResolution } from './resolution/resolution.bench.js';
 import { BenchDatabase } from './support/bench-database.js';
@@ -197,6 +198,10 @@ try {
       return provisioning;
     });
   await provision();
+  await section('clone', 'clone', async () => {
+    log(`clone vs create + migrations, ${fixtures.count} tenant schemas present`);
+    return measureClone({ app, dist, ...sizes.clone, log });
+  });
 
   // Step 2: the overhead comparison's tenants.
   await grow(sizes.tenants.medium);

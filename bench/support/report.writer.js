@@ -372,6 +372,21 @@ export function renderMarkdown(report) {
     out.push(`Failed: ${s.migrations.error}`, '');
   }
 
+  if (Array.isArray(s.clone)) {
+    out.push(
+      '## Clone',
+      '',
+      '`createTenant` three ways, alternating sample by sample: plain (the tenant migrations run), `from` a template (its DDL replayed from the catalog), `from` with `withData`; the template has N projects and N tasks:',
+      '',
+      table(
+        ['rows per table', 'create + migrations ms', 'clone ms', 'clone with data ms', 'clone / migrations'],
+        s.clone.map((x) => [x.rows, x.migrations.median, x.clone.median, x.cloneWithData.median, x.cloneVsMigrations]),
+      ),
+      '',
+    );
+  } else if (s.clone?.error) {
+    out.push('## Clone', '', `Failed: ${s.clone.error}`, '');
+  }
   if (s.check && !s.check.error) {
     out.push(
       '## Check',

@@ -77,12 +77,23 @@ export async function cloneSchema(
     );
   }
   await em.execute(`set local search_path to ${quoteIdentifier(template)}`);
-  const sequences = await em.execute<SequenceRow[]>(SEQUENCES_SQL, [oid]);
-  const columns = await em.execute<ColumnRow[]>(COLUMNS_SQL, [oid]);
-  const constraints = await em.execute<DefinitionRow[]>(CONSTRAINTS_SQL, [oid]);
-  const indexes = await em.execute<DefinitionRow[]>(INDEXES_SQL, [oid]);
-  const views = await em.execute<DefinitionRow[]>(VIEWS_SQL, [oid]);
-  const triggers = await em.execute<DefinitionRow[]>(TRIGGERS_SQL, [oid]);
+  // one round trip for the whole catalog (seven queries took seven, and most of a clone's time)
+  const part = (sql: string) => `(select coalesce(json_agg(x), '[]'::json) from (${sql}) x)`;
+  const [catalog] = await em.execute<
+    {
+      sequences: SequenceRow[];
+      columns: ColumnRow[];
+      constraints: DefinitionRow[];
+      indexes: DefinitionRow[];
+      views: DefinitionRow[];
+      triggers: DefinitionRow[];
+    }[]
+  >(
+    `select ${part(SEQUENCES_SQL)} as sequences, ${part(COLUMNS_SQL)} as columns, ${part(CONSTRAINTS_SQL)} as constraints, ` +
+      `${part(INDEXES_SQL)} as indexes, ${part(VIEWS_SQL)} as views, ${part(TRIGGERS_SQL)} as triggers`,
+    [oid, oid, oid, oid, oid, oid],
+  );
+  const { sequences, columns, constraints, indexes, views, triggers } = catalog;
   const values =
     sequences.length === 0
       ? []

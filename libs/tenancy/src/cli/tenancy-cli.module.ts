@@ -11,6 +11,8 @@ import { MigrationCreateCommand } from './migration-create.command.js';
 import { MigrationCreator } from './migration.creator.js';
 import { TenantCreateCommand } from './tenant-create.command.js';
 import { TenantDeleteCommand } from './tenant-delete.command.js';
+import { TenantExportCommand } from './tenant-export.command.js';
+import { TenantImportCommand } from './tenant-import.command.js';
 import { TenantListCommand } from './tenant-list.command.js';
 import { TenantResumeCommand } from './tenant-resume.command.js';
 import { TenantSuspendCommand } from './tenant-suspend.command.js';
@@ -47,6 +49,8 @@ export const TENANCY_COMMANDS = [
   DomainAddCommand,
   DomainRemoveCommand,
   CheckCommand,
+  TenantExportCommand,
+  TenantImportCommand,
 ];
 
 /**

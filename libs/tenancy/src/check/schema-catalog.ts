@@ -43,15 +43,15 @@ interface CatalogRow {
  * migration state is compared by name, not by catalog.
  */
 const CATALOG_SQL = `
-with ns as (select oid, nspname from pg_namespace where nspname = any(?::text[])),
-rel as (
+with ns as materialized (select n.oid, n.nspname from unnest(?::text[]) w(name) join pg_namespace n on n.nspname = w.name),
+rel as materialized (
   select c.oid, c.relname, c.relkind, ns.nspname from pg_class c join ns on ns.oid = c.relnamespace
-  where c.relkind in ('r', 'p', 'v', 'm', 'f') and c.relname <> ?
+  where c.relkind in ('r', 'p', 'v', 'm', 'f', 'S') and c.relname <> ?
 )
 select nspname as schema, case when relkind in ('v', 'm') then 'view' else 'table' end as kind, relname as name,
        case relkind when 'r' then 'table' when 'p' then 'partitioned table' when 'f' then 'foreign table'
          when 'm' then 'materialized view ' || pg_get_viewdef(oid) else 'view ' || pg_get_viewdef(oid) end as definition
-  from rel
+  from rel where relkind <> 'S'
 union all
 select r.nspname, 'column', r.relname || '.' || a.attname,
        format_type(a.atttypid, a.atttypmod)
@@ -67,7 +67,7 @@ select r.nspname, 'column', r.relname || '.' || a.attname,
   where r.relkind in ('r', 'p', 'f')
 union all
 select r.nspname, 'constraint', r.relname || '.' || c.conname, pg_get_constraintdef(c.oid)
-  from rel r join pg_constraint c on c.conrelid = r.oid where c.contype <> 'n'
+  from rel r join pg_constraint c on c.conrelid = r.oid where c.contype <> 'n' and r.relkind <> 'S'
 union all
 select r.nspname, 'fk-out', r.relname || '.' || c.conname, fn.nspname || '.' || ft.relname
   from rel r join pg_constraint c on c.conrelid = r.oid and c.contype = 'f'
@@ -77,12 +77,12 @@ union all
 select r.nspname, 'index', r.relname || '.' || ic.relname, pg_get_indexdef(i.indexrelid)
   from rel r join pg_index i on i.indrelid = r.oid join pg_class ic on ic.oid = i.indexrelid
 union all
-select ns.nspname, 'sequence', s.relname,
+select s.nspname, 'sequence', s.relname,
        format_type(q.seqtypid, null) || ' increment ' || q.seqincrement || ' minvalue ' || q.seqmin
        || ' maxvalue ' || q.seqmax || ' start ' || q.seqstart || ' cache ' || q.seqcache
        || case when q.seqcycle then ' cycle' else '' end
        || coalesce(' owned by ' || ot.relname || '.' || oa.attname, '')
-  from pg_class s join ns on ns.oid = s.relnamespace join pg_sequence q on q.seqrelid = s.oid
+  from rel s join pg_sequence q on q.seqrelid = s.oid
   left join pg_depend dep on dep.classid = 'pg_class'::regclass and dep.objid = s.oid
        and dep.refclassid = 'pg_class'::regclass and dep.deptype in ('a', 'i')
   left join pg_class ot on ot.oid = dep.refobjid

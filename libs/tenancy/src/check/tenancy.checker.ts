@@ -64,23 +64,29 @@ export class TenancyChecker {
     const em = sqlEntityManager(orm.em.fork());
     const shared = this.options.sharedSchema;
     const table = this.options.migrations.tableName;
-    const tenantSchemas = await this.migrator.selectTenantSchemas(options.schemas);
-    const names = await this.migrator.migrationNames('tenant');
-    const [namespaces, citusInstalled] = await Promise.all([this.namespaces(em), this.citusInstalled(em)]);
+    const [tenantSchemas, names, namespaces, citusInstalled, sharedStates] = await settled([
+      this.migrator.selectTenantSchemas(options.schemas),
+      this.migrator.migrationNames('tenant'),
+      this.namespaces(em),
+      this.citusInstalled(em),
+      this.migrator.states('shared', [shared]),
+    ]);
     const citus = options.citus ?? citusInstalled;
     const present = tenantSchemas.filter((schema) => namespaces.has(schema));
-    const sharedState = (await this.migrator.states('shared', [shared])).get(shared);
-    const states = await this.migrator.states('tenant', present, orm);
-
+    const sharedState = sharedStates.get(shared);
     const known = new Set(names);
-    const referenceOf = new Map<string, string[]>();
-    for (const schema of present) {
-      const applied = states.get(schema)?.applied ?? [];
-      const appliedKnown = names.filter((name) => applied.includes(name));
-      referenceOf.set(schema, appliedKnown);
-    }
-    // the latest state too: what the migrations create (foreign keys to shared tables) is reported on its own
-    const references = await this.buildReferences(em, [...new Set([key(names), ...[...referenceOf.values()].map(key)])]);
+
+    // one reference per migration state, built once, on demand (usually only the latest)
+    const references = new Map<string, Promise<SchemaCatalog | undefined>>();
+    const reference = (migrations: string[]): Promise<SchemaCatalog | undefined> => {
+      let built = references.get(key(migrations));
+      if (!built) {
+        built = this.buildReference(em, migrations);
+        references.set(key(migrations), built);
+      }
+      return built;
+    };
+    const latest = await reference(names);
 
     const tenants: TenantCheck[] = [];
     for (const schema of tenantSchemas) {
@@ -98,17 +104,25 @@ export class TenancyChecker {
         });
       }
     }
+    const chunks: string[][] = [];
     for (let i = 0; i < present.length; i += CATALOG_CHUNK) {
-      const chunk = present.slice(i, i + CATALOG_CHUNK);
-      const catalogs = await readSchemaCatalogs(em, chunk, table);
+      chunks.push(present.slice(i, i + CATALOG_CHUNK));
+    }
+    // chunks two at a time, each reading migration states and catalogs at once: reading a
+    // thousand schemas' tables is PostgreSQL's work (planning and opening each table), not ours
+    const checkChunk = async (chunk: string[]): Promise<void> => {
+      const [states, catalogs] = await settled([
+        this.migrator.states('tenant', chunk, orm),
+        readSchemaCatalogs(sqlEntityManager(orm.em.fork()), chunk, table),
+      ]);
       for (const schema of chunk) {
         const state = states.get(schema);
         const applied = state?.applied ?? [];
         const unknown = applied.filter((name) => !known.has(name));
         const pending = state?.pending ?? [];
-        const reference = references.get(key(referenceOf.get(schema) ?? []));
         const catalog = catalogs.get(schema);
-        const drift = reference && catalog ? compareCatalogs(reference, catalog) : [];
+        const expected = await reference(names.filter((name) => applied.includes(name)));
+        const drift = expected && catalog ? compareCatalogs(expected, catalog) : [];
         const foreignKeysToShared = catalog?.foreignKeysOut ?? [];
         const problems: string[] = [];
         if (pending.length > 0) {
@@ -139,7 +153,14 @@ export class TenancyChecker {
           problems,
         });
       }
-    }
+    };
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < chunks.length) {
+        await checkChunk(chunks[next++]);
+      }
+    };
+    await settled([worker(), worker()]);
     tenants.sort((a, b) => (a.schema < b.schema ? -1 : a.schema > b.schema ? 1 : 0));
 
     const ignored = new Set(options.ignoreSchemas ?? []);
@@ -169,7 +190,7 @@ export class TenancyChecker {
           `re-register them as tenants, or pass them as ignored schemas.`,
       );
     }
-    const inMigrations = references.get(key(names))?.foreignKeysOut ?? [];
+    const inMigrations = latest?.foreignKeysOut ?? [];
     if (citus && inMigrations.length > 0) {
       problems.push(
         `The tenant migrations create foreign key(s) to shared tables (${inMigrations.map((fk) => `${fk.name} -> ${fk.references}`).join(', ')}): ${CITUS_ADVICE}`,
@@ -195,35 +216,20 @@ export class TenancyChecker {
   }
 
   /**
-   * One reference catalog per migration state (the migrations applied, by key): a scratch schema
-   * migrated with exactly those migrations, read, then rolled back.
+   * The catalog of a scratch schema migrated with exactly `migrations` (in its own transaction,
+   * always rolled back: nothing is left, even when the process dies).
    */
-  private async buildReferences(em: SqlEntityManager, states: string[]): Promise<Map<string, SchemaCatalog>> {
-    const result = new Map<string, SchemaCatalog>();
-    if (states.length === 0) {
-      return result;
-    }
+  private async buildReference(em: SqlEntityManager, migrations: string[]): Promise<SchemaCatalog | undefined> {
     const fork = sqlEntityManager(em.fork());
-    const scratch = states.map((_, index) => `${REFERENCE_PREFIX}${randomBytes(5).toString('hex')}_${index}`);
+    const schema = `${REFERENCE_PREFIX}${randomBytes(6).toString('hex')}`;
     await fork.begin();
     try {
-      for (const [index, state] of states.entries()) {
-        const schema = scratch[index];
-        await fork.execute(`create schema ${quoteIdentifier(schema)}`);
-        const migrations = state === '' ? [] : state.split('\n');
-        if (migrations.length > 0) {
-          const transaction = fork.getTransactionContext<Transaction>();
-          await new SetMigrator(fork).up({ schema, transaction, migrations });
-        }
+      await fork.execute(`create schema ${quoteIdentifier(schema)}`);
+      if (migrations.length > 0) {
+        const transaction = fork.getTransactionContext<Transaction>();
+        await new SetMigrator(fork).up({ schema, transaction, migrations });
       }
-      const catalogs = await readSchemaCatalogs(fork, scratch, this.options.migrations.tableName);
-      for (const [index, state] of states.entries()) {
-        const catalog = catalogs.get(scratch[index]);
-        if (catalog) {
-          result.set(state, catalog);
-        }
-      }
-      return result;
+      return (await readSchemaCatalogs(fork, [schema], this.options.migrations.tableName)).get(schema);
     } finally {
       await fork.rollback();
     }
@@ -245,6 +251,19 @@ export class TenancyChecker {
     );
     return row?.found === true;
   }
+}
+
+/**
+ * `Promise.all` that waits for every promise before it rejects: nothing of a failed check may
+ * still be querying when the app closes (a query after close would reopen the pool).
+ */
+async function settled<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure) {
+    throw failure.reason;
+  }
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 function key(migrations: string[]): string {

@@ -51,15 +51,39 @@ export async function measureClone({ app, dist, rowCounts, samples, log }) {
         }
       }
       const line = { rows, ...Object.fromEntries(names.map((name) => [name, durations(times[name])])) };
+      line.roundTrips = {};
+      for (const name of names) {
+        line.roundTrips[name] = await countRoundTrips(app, dist, () => ways[name](`clone_trace_${rows}`, template));
+        await tenancy.deleteTenant(`clone_trace_${rows}`, { dropSchema: true });
+      }
       line.cloneVsMigrations = Number((line.clone.median / line.migrations.median).toFixed(2));
       result.push(line);
       log(
         `  ${rows} rows per table: create + migrations ${line.migrations.median} ms, clone ${line.clone.median} ms, ` +
-          `clone with data ${line.cloneWithData.median} ms (median of ${samples})`,
+          `clone with data ${line.cloneWithData.median} ms (median of ${samples}); round trips ` +
+          names.map((name) => `${name} ${line.roundTrips[name]}`).join(', '),
       );
     } finally {
       await tenancy.deleteTenant(template, { dropSchema: true });
     }
   }
   return result;
+}
+
+/** SQL round trips of the migration connection (the one creation uses) while `fn` runs. */
+async function countRoundTrips(app, dist, fn) {
+  const orm = await app.get(dist.tenancy.SchemaMigrator).migrationOrm('tenant');
+  const connection = orm.em.getDriver().getConnection();
+  const execute = connection.execute;
+  let count = 0;
+  connection.execute = function counted(...args) {
+    count++;
+    return execute.apply(this, args);
+  };
+  try {
+    await fn();
+  } finally {
+    delete connection.execute;
+  }
+  return count;
 }

@@ -379,8 +379,22 @@ export function renderMarkdown(report) {
       '`createTenant` three ways, alternating sample by sample: plain (the tenant migrations run), `from` a template (its DDL replayed from the catalog), `from` with `withData`; the template has N projects and N tasks:',
       '',
       table(
-        ['rows per table', 'create + migrations ms', 'clone ms', 'clone with data ms', 'clone / migrations'],
-        s.clone.map((x) => [x.rows, x.migrations.median, x.clone.median, x.cloneWithData.median, x.cloneVsMigrations]),
+        [
+          'rows per table',
+          'create + migrations ms',
+          'clone ms',
+          'clone with data ms',
+          'clone / migrations',
+          'round trips (migrations / clone / with data)',
+        ],
+        s.clone.map((x) => [
+          x.rows,
+          x.migrations.median,
+          x.clone.median,
+          x.cloneWithData.median,
+          x.cloneVsMigrations,
+          x.roundTrips ? `${x.roundTrips.migrations} / ${x.roundTrips.clone} / ${x.roundTrips.cloneWithData}` : '',
+        ]),
       ),
       '',
     );

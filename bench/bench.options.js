@@ -30,6 +30,8 @@ export const SIZES = {
     memory: { smallCacheMax: 1000 },
     sqlcheck: { cachedCalls: 200_000, uncachedStatements: 2000 },
     logs: { lines: 20_000, rounds: 7 },
+    check: { runs: 5 },
+    clone: { rowCounts: [10, 100, 1000], samples: 20 },
   },
   quick: {
     poolSize: 10,
@@ -47,6 +49,8 @@ export const SIZES = {
     memory: { smallCacheMax: 200 },
     sqlcheck: { cachedCalls: 20_000, uncachedStatements: 200 },
     logs: { lines: 2000, rounds: 3 },
+    check: { runs: 1 },
+    clone: { rowCounts: [10, 100, 1000], samples: 3 },
   },
 };
 
@@ -59,6 +63,8 @@ export const SECTIONS = [
   'pgbouncer',
   'resolution',
   'provisioning',
+  'clone',
   'migrations',
+  'check',
   'memory',
 ];

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createBaselineApp } from './baseline/baseline.app.js';
 import { SECTIONS, SIZES } from './bench.options.js';
+import { measureCheck } from './check/check.bench.js';
 import { measureMemory } from './memory/memory.bench.js';
 import { measureMigrations } from './migrations/migrations.bench.js';
 import { compareProfiles, profileApps } from './overhead/cpu-profile.js';
@@ -14,6 +15,7 @@ import { measureInjectOverhead, stubDatabase } from './overhead/inject-overhead.
 import { measureSqlRotation } from './overhead/sql-rotation.bench.js';
 import { measureSqlCheck } from './isolation/sql-check.bench.js';
 import { measureLogLines } from './logging/log-lines.bench.js';
+import { measureClone } from './provisioning/clone.bench.js';
 import { measureProvisioning } from './provisioning/provisioning.bench.js';
 import { measureResolution } from './resolution/resolution.bench.js';
 import { BenchDatabase } from './support/bench-database.js';
@@ -206,11 +208,19 @@ try {
       return provisioning;
     });
   await provision();
+  await section('clone', 'clone', async () => {
+    log(`clone vs create + migrations, ${fixtures.count} tenant schemas present`);
+    return measureClone({ app, dist, ...sizes.clone, log });
+  });
 
   // Step 2: the overhead comparison's tenants.
   await grow(sizes.tenants.medium);
   await createBaselineSchema(db, BASELINE_SCHEMA, migrations, sizes.rowsPerTenant);
   const hosts = fixtures.hosts();
+  await section('check', 'check', async () => {
+    log(`tenancy check over ${fixtures.count} tenants`);
+    return measureCheck({ app, dist, ignoreSchemas: [BASELINE_SCHEMA], runs: sizes.check.runs, log });
+  });
   const needBaseline = ['overhead', 'pgbouncer'].some(enabled);
   const baselineOptions = { dist, databaseUrl: db.url, poolSize: sizes.poolSize, schema: BASELINE_SCHEMA };
   const sqlOptions = {

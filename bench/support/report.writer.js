@@ -380,6 +380,47 @@ export function renderMarkdown(report) {
     out.push(`Failed: ${s.migrations.error}`, '');
   }
 
+  if (Array.isArray(s.clone)) {
+    out.push(
+      '## Clone',
+      '',
+      '`createTenant` three ways, alternating sample by sample: plain (the tenant migrations run), `from` a template (its DDL replayed from the catalog), `from` with `withData`; the template has N projects and N tasks:',
+      '',
+      table(
+        [
+          'rows per table',
+          'create + migrations ms',
+          'clone ms',
+          'clone with data ms',
+          'clone / migrations',
+          'round trips (migrations / clone / with data)',
+        ],
+        s.clone.map((x) => [
+          x.rows,
+          x.migrations.median,
+          x.clone.median,
+          x.cloneWithData.median,
+          x.cloneVsMigrations,
+          x.roundTrips ? `${x.roundTrips.migrations} / ${x.roundTrips.clone} / ${x.roundTrips.cloneWithData}` : '',
+        ]),
+      ),
+      '',
+    );
+  } else if (s.clone?.error) {
+    out.push('## Clone', '', `Failed: ${s.clone.error}`, '');
+  }
+  if (s.check && !s.check.error) {
+    out.push(
+      '## Check',
+      '',
+      `\`TenancyChecker.check()\` (what \`tenancy check\` runs) over ${s.check.tenants} tenants, after one warm-up: ` +
+        `median **${s.check.seconds.median} s** (${s.check.seconds.min}–${s.check.seconds.max}; runs ${s.check.runs.join(', ')}).`,
+      '',
+    );
+  } else if (s.check?.error) {
+    out.push('## Check', '', `Failed: ${s.check.error}`, '');
+  }
+
   out.push('## 5. Memory', '');
   if (Array.isArray(s.memory)) {
     out.push(

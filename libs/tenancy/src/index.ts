@@ -38,6 +38,9 @@ export {
 } from './migrations/schema-migrator.js';
 export type { SchemaMigrationResult, SchemaMigrationState, SchemaMigrationStatus } from './migrations/migration-result.js';
 export type { MigrationSetName } from './migrations/migration-orm.factory.js';
+export { TenancyChecker, type TenancyCheckOptions } from './check/tenancy.checker.js';
+export type { TenancyCheckReport, TenantCheck, SchemaDrift } from './check/tenancy-check.report.js';
+export type { CatalogObjectKind, CrossSchemaForeignKey } from './check/schema-catalog.js';
 export type { CreateTenantInput, TenantDetails } from './provisioning/tenant.provisioner.js';
 export { TenancyErrorFilter } from './http/tenancy-error.filter.js';
 export { isDatabaseUnavailable } from './postgres/database-unavailable.js';

@@ -4,6 +4,7 @@ import { RequestContextCheck } from './context/request-context.check.js';
 import { TenantContext } from './context/tenant-context.js';
 import { TenantIsolation } from './isolation/tenant-isolation.js';
 import { SchemaMigrator } from './migrations/schema-migrator.js';
+import { TenancyChecker } from './check/tenancy.checker.js';
 import { TenantDomainsService } from './provisioning/tenant-domains.service.js';
 import { TenantProvisioner } from './provisioning/tenant.provisioner.js';
 import { TenantResolverGuard } from './resolution/tenant-resolver.guard.js';
@@ -42,6 +43,7 @@ import { TenancyService } from './tenancy.service.js';
     DeletedTenantErrors,
     TenancyEvents,
     SchemaMigrator,
+    TenancyChecker,
     TenantProvisioner,
     TenantDomainsService,
     TenancyService,
@@ -54,6 +56,7 @@ import { TenancyService } from './tenancy.service.js';
     TenantRegistry,
     TenantChangeNotifier,
     SchemaMigrator,
+    TenancyChecker,
     TenantProvisioner,
     TenancyService,
     TenantIsolation,

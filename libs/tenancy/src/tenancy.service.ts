@@ -112,6 +112,23 @@ export class TenancyService {
     return tenant;
   }
 
+  /**
+   * Writes a tenant's schema (tables, rows, migration state) to `file` with `pg_dump` (custom
+   * format). Needs the PostgreSQL client tools on PATH.
+   */
+  exportTenant(schema: string, file: string): Promise<{ schema: string; file: string }> {
+    return this.provisioner.exportTenant(schema, file);
+  }
+
+  /**
+   * Creates a tenant from a file written by {@link exportTenant}, under `input.schema`: the file's
+   * tables, rows and migration state, then this app's pending tenant migrations; all or nothing.
+   * A file with tenant migrations this app does not have is refused. Needs `pg_restore` on PATH.
+   */
+  importTenant(file: string, input: Omit<CreateTenantInput, 'from' | 'withData'>): Promise<TenantDetails> {
+    return this.provisioner.importTenant(file, input);
+  }
+
   /** Removes a tenant and its domains; drops the schema only with `dropSchema: true`. */
   async deleteTenant(schema: string, options: { dropSchema?: boolean } = {}): Promise<void> {
     const { id } = await this.provisioner.details(schema);

@@ -1,5 +1,6 @@
 import { type DynamicModule, Inject, Module, type OnModuleInit, Optional } from '@nestjs/common';
 import { InjectCommander } from 'nest-commander';
+import { CheckCommand } from './check.command.js';
 import { CliOutput } from './cli.output.js';
 import { DomainAddCommand } from './domain-add.command.js';
 import { DomainRemoveCommand } from './domain-remove.command.js';
@@ -10,6 +11,8 @@ import { MigrationCreateCommand } from './migration-create.command.js';
 import { MigrationCreator } from './migration.creator.js';
 import { TenantCreateCommand } from './tenant-create.command.js';
 import { TenantDeleteCommand } from './tenant-delete.command.js';
+import { TenantExportCommand } from './tenant-export.command.js';
+import { TenantImportCommand } from './tenant-import.command.js';
 import { TenantListCommand } from './tenant-list.command.js';
 import { TenantResumeCommand } from './tenant-resume.command.js';
 import { TenantSuspendCommand } from './tenant-suspend.command.js';
@@ -45,6 +48,9 @@ export const TENANCY_COMMANDS = [
   TenantResumeCommand,
   DomainAddCommand,
   DomainRemoveCommand,
+  CheckCommand,
+  TenantExportCommand,
+  TenantImportCommand,
 ];
 
 /**

@@ -11,6 +11,9 @@ import { assertTenantSchemaName, quoteIdentifier } from '../postgres/schema-name
 import { lockSchemaForTransaction } from '../postgres/advisory-lock.js';
 import { pgArray } from '../postgres/pg-array.js';
 import { sqlEntityManager } from '../postgres/sql-entity-manager.js';
+import { cloneSchema } from './schema.cloner.js';
+import { readRestoreScript, runClientTool, stepStatements } from './tenant-archive.js';
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import {
   DomainTakenError,
   InvalidSchemaNameError,
@@ -34,6 +37,14 @@ export interface CreateTenantInput {
   name?: string;
   /** Host names; the first is primary. */
   domains?: string[];
+  /**
+   * Schema of a template tenant to copy instead of running the migrations: its tables, indexes,
+   * constraints, sequences, defaults, views and migrations table (so the clone's migration state is
+   * the template's; pending migrations are then applied, as for a new tenant).
+   */
+  from?: string;
+  /** With `from`: copy the template's rows and sequence values too. @default false */
+  withData?: boolean;
 }
 
 /** A tenant with its domains, as the registry holds it. */
@@ -75,12 +86,99 @@ export class TenantProvisioner {
 
   /** Creates a tenant, its schema (migrated to the latest tenant migration) and its domains. */
   async create(input: CreateTenantInput): Promise<TenantDetails> {
-    const schema = input.schema;
-    assertTenantSchemaName(schema, this.options.sharedSchema);
-    const name = input.name ?? schema;
+    this.validate(input);
+    const template = input.from;
+    if (template !== undefined) {
+      assertTenantSchemaName(template, this.options.sharedSchema);
+      if (template === input.schema) {
+        throw new InvalidTenantInputError(`A tenant cannot be a copy of itself ("${input.schema}").`);
+      }
+    } else if (input.withData) {
+      throw new InvalidTenantInputError("withData copies a template tenant's rows: pass the template as from.");
+    }
+    return this.provision(input, template === undefined ? '' : ` as a copy of "${template}"`, async (em, schema) => {
+      if (template !== undefined) {
+        const [found] = await em.execute(`select 1 from ${this.tables.tenant} where schema = ?`, [template]);
+        if (!found) {
+          throw TenantNotFoundError.forSchema(template);
+        }
+        // no migration runs on the template while it is copied
+        await lockSchemaForTransaction(em, 'migration', template);
+      }
+      await em.execute(`create schema ${quoteIdentifier(schema)}`);
+      if (template !== undefined) {
+        await cloneSchema(em, template, schema, {
+          withData: input.withData === true,
+          migrationsTable: this.options.migrations.tableName,
+        });
+      }
+    });
+  }
+
+  /**
+   * Exports a tenant's schema (tables, data, its migrations table) to `file` with `pg_dump`'s
+   * custom format; needs `pg_dump` on PATH.
+   */
+  async exportTenant(schema: string, file: string): Promise<{ schema: string; file: string }> {
+    await this.details(schema);
+    await runClientTool(
+      'pg_dump',
+      ['--format=custom', `--schema=${schema}`, '--no-owner', '--no-privileges', `--file=${file}`],
+      this.orm.config.getAll(),
+    );
+    return { schema, file };
+  }
+
+  /**
+   * Creates a tenant from a file of {@link exportTenant} under a new schema name, all or nothing
+   * like `create`: the file's schema, rows and migration state, then the app's pending tenant
+   * migrations. Refuses a file with tenant migrations this app does not have (it is ahead of the
+   * app). Needs `pg_restore` on PATH.
+   */
+  async importTenant(file: string, input: Omit<CreateTenantInput, 'from' | 'withData'>): Promise<TenantDetails> {
+    this.validate(input);
+    const table = this.options.migrations.tableName;
+    const script = await runClientTool(
+      'pg_restore',
+      ['--no-owner', '--no-privileges', '--file=-', file],
+      this.orm.config.getAll(),
+    );
+    const restore = readRestoreScript(script, input.schema, table);
+    const known = new Set(await this.migrator.migrationNames('tenant'));
+    const ahead = restore.migrations.filter((name) => !known.has(name));
+    if (ahead.length > 0) {
+      throw new InvalidTenantInputError(
+        `The file's tenant migrations are ahead of this app (${ahead.join(', ')}): deploy the code that has them, then import.`,
+      );
+    }
+    return this.provision(input, ` from ${file} (schema "${restore.schema}")`, async (em) => {
+      for (const step of restore.steps) {
+        for (const statement of stepStatements(step)) {
+          await em.execute(statement);
+        }
+      }
+    });
+  }
+
+  private validate(input: CreateTenantInput): void {
+    assertTenantSchemaName(input.schema, this.options.sharedSchema);
+    const name = input.name ?? input.schema;
     if (typeof name !== 'string' || name.trim().length === 0 || name.length > 200) {
       throw new InvalidTenantInputError('The tenant name must be 1-200 characters.');
     }
+  }
+
+  /**
+   * The creation transaction: checks, registry row and domains, then `populate` creates the
+   * schema, then the pending tenant migrations run; all or nothing, under the tenant's lock.
+   */
+  private async provision(
+    input: CreateTenantInput,
+    origin: string,
+    populate: (em: SqlEntityManager, schema: string) => Promise<void>,
+  ): Promise<TenantDetails> {
+    const schema = input.schema;
+    const name = input.name ?? schema;
     const domains = [...new Set((input.domains ?? []).map((domain) => parseDomain(domain)))];
     const orm = await this.migrator.migrationOrm('tenant');
     const started = performance.now();
@@ -121,14 +219,14 @@ export class TenantProvisioner {
             [host, tenantId, index === 0],
           );
         }
-        await em.execute(`create schema ${quoteIdentifier(schema)}`);
+        await populate(em, schema);
         return (await this.migrator.migrateTenant(schema, { em })).migrations;
       });
     } catch (error) {
       throw this.translateCreateError(error, schema);
     }
     await this.notifier.changed({ schema, hosts: domains });
-    this.logger.log(`Created tenant "${schema}" in ${Math.round(performance.now() - started)} ms.`);
+    this.logger.log(`Created tenant "${schema}"${origin} in ${Math.round(performance.now() - started)} ms.`);
     return { ...(await this.details(schema)), migrations };
   }
 

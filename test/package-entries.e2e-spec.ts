@@ -13,7 +13,7 @@ function node(args: string[]): { status: number | null; stdout: string; stderr: 
 }
 
 describe('package entry points', () => {
-  it('the main entry loads none of the CLI and its dependencies', () => {
+  it('the main entry loads none of the CLI, the queue, GraphQL or WebSocket packages', () => {
     const script = `
       import { registerHooks } from 'node:module';
       const loaded = [];
@@ -26,7 +26,7 @@ describe('package entry points', () => {
     expect(exports).toContain('TenancyModule');
     expect(loaded.some((url) => url.includes('/libs/tenancy/dist/index.js'))).toBe(true);
     const cli = loaded.filter((url) =>
-      /node_modules\/(nest-commander|cli-table3|cli-progress|commander|inquirer|@inquirer|bullmq|@nestjs\/bullmq|ioredis)\/|\/dist\/(cli|bullmq)\//.test(
+      /node_modules\/(nest-commander|cli-table3|cli-progress|commander|inquirer|@inquirer|bullmq|@nestjs\/bullmq|ioredis|graphql|@nestjs\/graphql|@nestjs\/mercurius|mercurius|ws|@nestjs\/websockets|@nestjs\/platform-ws)\/|\/dist\/(cli|bullmq|websockets)\//.test(
         url,
       ),
     );

@@ -25,6 +25,7 @@ export type { SchemaMigrationResult, SchemaMigrationState, SchemaMigrationStatus
 export type { MigrationSetName } from './migrations/migration-orm.factory.js';
 export type { CreateTenantInput, TenantDetails } from './provisioning/tenant.provisioner.js';
 export { TenancyErrorFilter } from './http/tenancy-error.filter.js';
+export type { TenancyErrorExtensions } from './http/error-extensions.js';
 export { isDatabaseUnavailable } from './postgres/database-unavailable.js';
 export {
   TenancyError,

@@ -6,6 +6,7 @@ import { TenantIsolation } from './isolation/tenant-isolation.js';
 import { SchemaMigrator } from './migrations/schema-migrator.js';
 import { TenantDomainsService } from './provisioning/tenant-domains.service.js';
 import { TenantProvisioner } from './provisioning/tenant.provisioner.js';
+import { RequestTenantFinder } from './resolution/request-tenant.finder.js';
 import { TenantResolverGuard } from './resolution/tenant-resolver.guard.js';
 import { DeletedTenantErrors } from './registry/deleted-tenant.errors.js';
 import { TenantChangeNotifier } from './registry/tenant-change.notifier.js';
@@ -43,6 +44,7 @@ import { TenancyService } from './tenancy.service.js';
     TenantProvisioner,
     TenantDomainsService,
     TenancyService,
+    RequestTenantFinder,
     TenantResolverGuard,
     { provide: APP_GUARD, useExisting: TenantResolverGuard },
   ],
@@ -55,6 +57,7 @@ import { TenancyService } from './tenancy.service.js';
     TenantProvisioner,
     TenancyService,
     TenantIsolation,
+    RequestTenantFinder,
   ],
 })
 export class TenancyModule extends ConfigurableTenancyModule {}

@@ -39,9 +39,10 @@ describe('package entry points', () => {
       const testing = require('nestjs-tenancy/testing');
       const cli = require('nestjs-tenancy/cli');
       const bullmq = require('nestjs-tenancy/bullmq');
-      console.log([typeof main.TenancyModule, typeof testing.createTestTenant, typeof cli.defineTenancyConfig, typeof bullmq.TenantWorkerHost].join(' '));`;
+      const websockets = require('nestjs-tenancy/websockets');
+      console.log([typeof main.TenancyModule, typeof testing.createTestTenant, typeof cli.defineTenancyConfig, typeof bullmq.TenantWorkerHost, typeof websockets.TenantWsAdapter].join(' '));`;
     const run = node(['-e', script]);
-    expect(run.stdout.trim()).toBe('function function function function');
+    expect(run.stdout.trim()).toBe('function function function function function');
     expect(run.status).toBe(0);
   });
 });

@@ -11,6 +11,7 @@ const ENTRIES = {
   'nestjs-tenancy/testing': 'testing/index.ts',
   'nestjs-tenancy/cli': 'cli/index.ts',
   'nestjs-tenancy/bullmq': 'bullmq/index.ts',
+  'nestjs-tenancy/websockets': 'websockets/index.ts',
 };
 const src = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 const REPORT = fileURLToPath(new URL('../api-report.md', import.meta.url));

@@ -15,6 +15,7 @@ import {
   ResolveField,
   Resolver,
 } from '@nestjs/graphql';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import DataLoader from 'dataloader';
@@ -177,13 +178,20 @@ export class ProjectsController {
 
 @Module({})
 class GraphqlTestModule {
-  static register(databaseUrl: string, poolSize: number): DynamicModule {
+  static register(databaseUrl: string, poolSize: number, driver: GraphqlDriverName): DynamicModule {
     return {
       module: GraphqlTestModule,
       imports: [
         MikroOrmModule.forRoot(ormOptions(databaseUrl, poolSize)),
         TenancyModule.forRoot({ migrations }),
-        GraphQLModule.forRoot<MercuriusDriverConfig>({ driver: MercuriusDriver, autoSchemaFile: true, graphiql: false }),
+        driver === 'mercurius'
+          ? GraphQLModule.forRoot<MercuriusDriverConfig>({ driver: MercuriusDriver, autoSchemaFile: true, graphiql: false })
+          : GraphQLModule.forRoot<ApolloDriverConfig>({
+              driver: ApolloDriver,
+              autoSchemaFile: true,
+              playground: false,
+              includeStacktraceInErrorResponses: false,
+            }),
       ],
       controllers: [ProjectsController],
       providers: [TaskCounts, ProjectsResolver, SharedResolver, MixedResolver],
@@ -191,13 +199,16 @@ class GraphqlTestModule {
   }
 }
 
-/** A Fastify app serving GraphQL (mercurius) and a REST route, on `databaseUrl`, migrated unless told not to. */
+/** The GraphQL server of the app: mercurius, or Apollo (through `@as-integrations/fastify`). */
+export type GraphqlDriverName = 'mercurius' | 'apollo';
+
+/** A Fastify app serving GraphQL (mercurius by default) and a REST route, on `databaseUrl`, migrated unless told not to. */
 export async function createGraphqlApp(
   databaseUrl: string,
-  options: { poolSize?: number; migrate?: boolean } = {},
+  options: { poolSize?: number; migrate?: boolean; driver?: GraphqlDriverName } = {},
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
-    GraphqlTestModule.register(databaseUrl, options.poolSize ?? 4),
+    GraphqlTestModule.register(databaseUrl, options.poolSize ?? 4, options.driver ?? 'mercurius'),
     new FastifyAdapter(),
     { logger: false },
   );

@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TenancyService } from 'nestjs-tenancy';
 import { dropTestTenants } from 'nestjs-tenancy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { Project } from '../apps/example/src/entities/project.entity.js';
 import { Task } from '../apps/example/src/entities/task.entity.js';
 import { createGraphqlApp } from './support/graphql-app.js';
@@ -11,6 +12,29 @@ import { databaseUrl, sql, uniqueName } from './support/test-app.js';
 const TENANTS = 20;
 const REQUESTS = 1200;
 const CONCURRENCY = 40;
+const WS_MESSAGES = 20;
+
+/** A WebSocket connection to `host` that asks for its projects `count` times, one message after the other. */
+async function askOverWebSocket(port: number, host: string, count: number): Promise<{ bound: string; names: string[] }[]> {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { host } });
+  const replies: { bound: string; names: string[] }[] = [];
+  try {
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    for (let i = 0; i < count; i++) {
+      const reply = new Promise<{ bound: string; names: string[] }>((resolve) =>
+        socket.once('message', (raw) => resolve((JSON.parse(String(raw)) as { data: { bound: string; names: string[] } }).data)),
+      );
+      socket.send(JSON.stringify({ event: 'projects' }));
+      replies.push(await reply);
+    }
+  } finally {
+    socket.close();
+  }
+  return replies;
+}
 
 /** One HTTP request with an explicit Host header (fetch does not allow setting it). */
 function send(agent: Agent, port: number, host: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
@@ -41,7 +65,7 @@ interface GraphqlProjects {
   errors?: unknown[];
 }
 
-describe('HTTP and GraphQL at once, over real HTTP, many tenants', () => {
+describe('HTTP, GraphQL and WebSockets at once, over real connections, many tenants', () => {
   let app: NestFastifyApplication;
   let port: number;
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -50,7 +74,7 @@ describe('HTTP and GraphQL at once, over real HTTP, many tenants', () => {
   const hostOf = (schema: string) => `${schema.replaceAll('_', '-')}.mixed.test`;
 
   beforeAll(async () => {
-    app = await createGraphqlApp(databaseUrl(), { poolSize: 8 });
+    app = await createGraphqlApp(databaseUrl(), { poolSize: 8, websockets: true });
     const tenancy = app.get(TenancyService);
     for (const [i, schema] of schemas.entries()) {
       await tenancy.createTenant({ schema, domains: [hostOf(schema)] });
@@ -76,7 +100,7 @@ describe('HTTP and GraphQL at once, over real HTTP, many tenants', () => {
     await app.close();
   });
 
-  it(`${REQUESTS} requests (REST reads, GraphQL queries with field resolvers and a DataLoader, GraphQL mutations) at concurrency ${CONCURRENCY} over ${TENANTS} tenants: 0 rows of another tenant`, async () => {
+  it(`${REQUESTS} requests (REST reads, GraphQL queries with field resolvers and a DataLoader, GraphQL mutations) at concurrency ${CONCURRENCY}, and ${WS_MESSAGES} WebSocket messages on a connection per tenant, over ${TENANTS} tenants: 0 rows of another tenant`, async () => {
     let next = 0;
     let wrongRows = 0;
     let checkedRows = 0;
@@ -120,10 +144,16 @@ describe('HTTP and GraphQL at once, over real HTTP, many tenants', () => {
         }
       }
     };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const sockets = schemas.map(async (schema) => {
+      for (const reply of await askOverWebSocket(port, hostOf(schema), WS_MESSAGES)) {
+        checkedRows += reply.names.length;
+        wrongRows += reply.names.filter((name) => !name.startsWith(`${schema}:`)).length + (reply.bound === schema ? 0 : 1);
+      }
+    });
+    await Promise.all([...Array.from({ length: CONCURRENCY }, worker), ...sockets]);
     expect(failures).toEqual([]);
     expect(wrongRows).toBe(0);
-    expect(checkedRows).toBeGreaterThan(REQUESTS * 3 * 0.8);
+    expect(checkedRows).toBeGreaterThan((REQUESTS + TENANTS * WS_MESSAGES) * 3 * 0.8);
 
     // and in the database: every schema holds only its own rows, every GraphQL write landed
     let stored = 0;

@@ -18,9 +18,11 @@ import {
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import DataLoader from 'dataloader';
 import { CurrentTenant, SharedRoute, TenancyModule, TenancyService, type TenantRecord } from 'nestjs-tenancy';
 import { migrateTestDatabase } from 'nestjs-tenancy/testing';
+import { TenantWsAdapter } from 'nestjs-tenancy/websockets';
 import { Project } from '../../apps/example/src/entities/project.entity.js';
 import { Task } from '../../apps/example/src/entities/task.entity.js';
 import { migrations, ormOptions } from '../../apps/example/src/orm.config.js';
@@ -176,9 +178,24 @@ export class ProjectsController {
   }
 }
 
+/** The same projects over WebSocket (served when the app is created with `websockets: true`). */
+@WebSocketGateway({ path: '/ws' })
+export class ProjectsGateway {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly tenancy: TenancyService,
+  ) {}
+
+  @SubscribeMessage('projects')
+  async projects() {
+    const projects = await this.em.find(Project, {}, { orderBy: { id: 'asc' } });
+    return { event: 'projects', data: { bound: this.tenancy.current()?.schema, names: projects.map((project) => project.name) } };
+  }
+}
+
 @Module({})
 class GraphqlTestModule {
-  static register(databaseUrl: string, poolSize: number, driver: GraphqlDriverName): DynamicModule {
+  static register(databaseUrl: string, poolSize: number, driver: GraphqlDriverName, websockets: boolean): DynamicModule {
     return {
       module: GraphqlTestModule,
       imports: [
@@ -194,7 +211,7 @@ class GraphqlTestModule {
             }),
       ],
       controllers: [ProjectsController],
-      providers: [TaskCounts, ProjectsResolver, SharedResolver, MixedResolver],
+      providers: [TaskCounts, ProjectsResolver, SharedResolver, MixedResolver, ...(websockets ? [ProjectsGateway] : [])],
     };
   }
 }
@@ -202,16 +219,23 @@ class GraphqlTestModule {
 /** The GraphQL server of the app: mercurius, or Apollo (through `@as-integrations/fastify`). */
 export type GraphqlDriverName = 'mercurius' | 'apollo';
 
-/** A Fastify app serving GraphQL (mercurius by default) and a REST route, on `databaseUrl`, migrated unless told not to. */
+/**
+ * A Fastify app serving GraphQL (mercurius by default) and a REST route — and with `websockets`, a
+ * gateway at /ws through `TenantWsAdapter` — on `databaseUrl`, migrated unless told not to.
+ */
 export async function createGraphqlApp(
   databaseUrl: string,
-  options: { poolSize?: number; migrate?: boolean; driver?: GraphqlDriverName } = {},
+  options: { poolSize?: number; migrate?: boolean; driver?: GraphqlDriverName; websockets?: boolean } = {},
 ): Promise<NestFastifyApplication> {
+  const websockets = options.websockets ?? false;
   const app = await NestFactory.create<NestFastifyApplication>(
-    GraphqlTestModule.register(databaseUrl, options.poolSize ?? 4, options.driver ?? 'mercurius'),
+    GraphqlTestModule.register(databaseUrl, options.poolSize ?? 4, options.driver ?? 'mercurius', websockets),
     new FastifyAdapter(),
     { logger: false },
   );
+  if (websockets) {
+    app.useWebSocketAdapter(new TenantWsAdapter(app));
+  }
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   if (options.migrate !== false) {

@@ -1,34 +1,20 @@
 import type { IncomingMessage } from 'node:http';
-import { MikroORM, RequestContext } from '@mikro-orm/core';
-import { HttpException, type INestApplicationContext, Logger } from '@nestjs/common';
+import type { HttpException, INestApplicationContext } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
-import { TENANT_REQUEST_KEY } from '../context/current-tenant.decorator.js';
-import type { TenantCarrier } from '../context/tenant-carrier.js';
-import { TenantContext } from '../context/tenant-context.js';
-import type { TenantRecord } from '../context/tenant-record.js';
-import { RequestTenantFinder } from '../resolution/request-tenant.finder.js';
-import type { TenantLookup } from '../resolution/tenant.resolver.js';
-
-/** What the handshake decided for a connection: the tenant's lookup (re-checked per message), or shared. */
-const CONNECTION_TENANCY: unique symbol = Symbol('nestjs-tenancy:ws-connection');
-
-type ConnectionTenancy = { shared: true } | { shared: false; lookup: TenantLookup; tenant: TenantRecord };
-
-type Stamped = TenantCarrier & { [CONNECTION_TENANCY]?: ConnectionTenancy };
+import { TenantConnections, type TenantConnection } from './tenant-connections.js';
 
 /** The parts of a `ws` WebSocket the adapter uses. */
-interface TenantSocket extends Stamped {
+interface TenantSocket extends TenantConnection {
   readyState: number;
   close(code: number, reason: string): void;
 }
 
-type HandlerResult = ReturnType<MessageMappingProperties['callback']>;
-
 type VerifyCallback = (verified: boolean, code?: number, message?: string, headers?: Record<string, string>) => void;
 type VerifyClient =
-  ((info: { req: IncomingMessage }) => boolean) | ((info: { req: IncomingMessage }, callback: VerifyCallback) => void);
+  | ((info: { req: IncomingMessage }) => boolean)
+  | ((info: { req: IncomingMessage }, callback: VerifyCallback) => void);
 
 /** Close codes of refused messages: 4000 + the HTTP status the same refusal answers (4403, 4404, 4503). */
 const CLOSE_CODE_BASE = 4000;
@@ -56,30 +42,30 @@ const OPEN = 1;
  * app.useWebSocketAdapter(new TenantWsAdapter(app));
  */
 export class TenantWsAdapter extends WsAdapter {
-  private readonly tenantLogger = new Logger(TenantWsAdapter.name);
-  private readonly finder: RequestTenantFinder;
-  private readonly tenantContext: TenantContext;
-  private readonly orm: MikroORM;
+  private readonly connections: TenantConnections;
 
   constructor(app: INestApplicationContext, options?: ConstructorParameters<typeof WsAdapter>[1]) {
     super(app, options);
-    this.finder = app.get(RequestTenantFinder);
-    this.tenantContext = app.get(TenantContext);
-    this.orm = app.get(MikroORM);
+    this.connections = new TenantConnections(app);
   }
 
   override create(port: number, options: Parameters<WsAdapter['create']>[1] = {}): ReturnType<WsAdapter['create']> {
     const own = options.verifyClient as VerifyClient | undefined;
     const verifyClient = (info: { req: IncomingMessage }, callback: VerifyCallback): void =>
-      this.verify(info.req as IncomingMessage & Stamped, (verified, ...refusal) => {
-        if (!verified || !own) {
-          callback(verified, ...refusal);
-        } else if (own.length >= 2) {
-          (own as (info: { req: IncomingMessage }, callback: VerifyCallback) => void)(info, callback);
-        } else {
-          callback((own as (info: { req: IncomingMessage }) => boolean)(info));
-        }
-      });
+      this.connections.admit(
+        info.req,
+        () => {
+          if (!own) {
+            callback(true);
+          } else if (own.length >= 2) {
+            (own as (info: { req: IncomingMessage }, callback: VerifyCallback) => void)(info, callback);
+          } else {
+            callback((own as (info: { req: IncomingMessage }) => boolean)(info));
+          }
+        },
+        (refusal: HttpException) =>
+          callback(false, refusal.getStatus(), JSON.stringify(refusal.getResponse()), { 'Content-Type': 'application/json' }),
+      );
     return super.create(port, { ...options, verifyClient });
   }
 
@@ -87,25 +73,19 @@ export class TenantWsAdapter extends WsAdapter {
     server: { on(event: string, listener: (...args: never[]) => void): void },
     callback: (...args: unknown[]) => void,
   ): void {
-    server.on('connection', (client: TenantSocket, request: IncomingMessage & Stamped) => {
-      const tenancy = request[CONNECTION_TENANCY];
-      if (!tenancy) {
+    server.on('connection', (client: TenantSocket, request: IncomingMessage & TenantConnection) => {
+      if (!this.connections.adopt(client, request)) {
         // a server the app made itself (the `server` option): the handshake was not ours to check
         client.close(1011, 'nestjs-tenancy: this connection was not verified by TenantWsAdapter.');
         return;
       }
-      client[CONNECTION_TENANCY] = tenancy;
-      client[TENANT_REQUEST_KEY] = request[TENANT_REQUEST_KEY];
-      this.runAs(tenancy.shared ? undefined : tenancy.tenant, () => callback(client, request));
+      this.connections.runAsConnection(client, () => callback(client, request));
     });
   }
 
   override bindClientDisconnect(client: TenantSocket, callback: (...args: unknown[]) => void): void {
-    super.bindClientDisconnect(client, (...args: unknown[]) => {
-      const tenancy = client[CONNECTION_TENANCY];
-      // the tenant as last seen (it may be suspended by now): the gateway cleans up what is its own
-      this.runAs(tenancy && !tenancy.shared ? tenancy.tenant : undefined, () => callback(...args));
-    });
+    // the tenant as last seen (it may be suspended by now): the gateway cleans up what is its own
+    super.bindClientDisconnect(client, (...args: unknown[]) => this.connections.runAsConnection(client, () => callback(...args)));
   }
 
   override bindMessageHandlers(
@@ -113,87 +93,16 @@ export class TenantWsAdapter extends WsAdapter {
     handlers: MessageMappingProperties[],
     transform: (data: unknown) => Observable<unknown>,
   ): void {
+    const refuse = (refusal: HttpException): void => {
+      if (client.readyState === OPEN) {
+        client.close(CLOSE_CODE_BASE + refusal.getStatus(), closeReason(refusal.message));
+      }
+    };
     const bound = handlers.map((handler) => ({
       ...handler,
-      callback: (...args: unknown[]) => this.handleAsTenant(client, () => handler.callback(...args)),
+      callback: (...args: unknown[]) => Promise.resolve(this.connections.handle(client, () => handler.callback(...args), refuse)),
     }));
     super.bindMessageHandlers(client, bound, transform);
-  }
-
-  /** Re-reads the connection's tenant (cache), then runs the handler in a fresh context bound to it. */
-  private handleAsTenant(client: TenantSocket, handle: () => HandlerResult): HandlerResult {
-    const tenancy = client[CONNECTION_TENANCY];
-    if (!tenancy || tenancy.shared) {
-      return this.runAs(undefined, handle);
-    }
-    let found: TenantRecord | Promise<TenantRecord>;
-    try {
-      found = this.finder.find(tenancy.lookup);
-    } catch (error) {
-      return Promise.resolve(this.refuse(client, error));
-    }
-    const run = (tenant: TenantRecord): HandlerResult => {
-      tenancy.tenant = tenant;
-      client[TENANT_REQUEST_KEY] = tenant;
-      return this.runAs(tenant, handle);
-    };
-    return found instanceof Promise ? found.then(run, (error: unknown) => this.refuse(client, error)) : run(found);
-  }
-
-  private runAs<T>(tenant: TenantRecord | undefined, fn: () => T): T {
-    return RequestContext.create(this.orm.em, () => {
-      if (tenant) {
-        this.tenantContext.bind(tenant);
-      }
-      return fn();
-    });
-  }
-
-  private verify(request: IncomingMessage & Stamped, callback: VerifyCallback): void {
-    if (this.finder.isSharedPath(request)) {
-      request[CONNECTION_TENANCY] = { shared: true };
-      callback(true);
-      return;
-    }
-    let lookup: TenantLookup;
-    let found: TenantRecord | Promise<TenantRecord>;
-    try {
-      lookup = this.finder.lookupOf(request);
-      found = this.finder.find(lookup);
-    } catch (error) {
-      this.refuseHandshake(error, callback);
-      return;
-    }
-    const accept = (tenant: TenantRecord): void => {
-      request[CONNECTION_TENANCY] = { shared: false, lookup, tenant };
-      request[TENANT_REQUEST_KEY] = tenant;
-      callback(true);
-    };
-    if (found instanceof Promise) {
-      found.then(accept, (error: unknown) => this.refuseHandshake(error, callback));
-    } else {
-      accept(found);
-    }
-  }
-
-  private refuseHandshake(error: unknown, callback: VerifyCallback): void {
-    if (!(error instanceof HttpException)) {
-      this.tenantLogger.error(error);
-      callback(false, 500);
-      return;
-    }
-    callback(false, error.getStatus(), JSON.stringify(error.getResponse()), { 'Content-Type': 'application/json' });
-  }
-
-  private refuse(client: TenantSocket, error: unknown): undefined {
-    if (!(error instanceof HttpException)) {
-      this.tenantLogger.error(error);
-    }
-    if (client.readyState === OPEN) {
-      const status = error instanceof HttpException ? error.getStatus() : 500;
-      client.close(CLOSE_CODE_BASE + status, closeReason(error instanceof HttpException ? error.message : 'Internal error'));
-    }
-    return undefined;
   }
 }
 

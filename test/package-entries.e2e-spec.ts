@@ -26,7 +26,7 @@ describe('package entry points', () => {
     expect(exports).toContain('TenancyModule');
     expect(loaded.some((url) => url.includes('/libs/tenancy/dist/index.js'))).toBe(true);
     const cli = loaded.filter((url) =>
-      /node_modules\/(nest-commander|cli-table3|cli-progress|commander|inquirer|@inquirer|bullmq|@nestjs\/bullmq|ioredis|graphql|@nestjs\/graphql|@nestjs\/mercurius|mercurius|ws|@nestjs\/websockets|@nestjs\/platform-ws)\/|\/dist\/(cli|bullmq|websockets)\//.test(
+      /node_modules\/(nest-commander|cli-table3|cli-progress|commander|inquirer|@inquirer|bullmq|@nestjs\/bullmq|ioredis|graphql|@nestjs\/graphql|@nestjs\/mercurius|mercurius|ws|@nestjs\/websockets|@nestjs\/platform-ws|socket\.io|@nestjs\/platform-socket\.io)\/|\/dist\/(cli|bullmq|websockets|socket-io)\//.test(
         url,
       ),
     );
@@ -40,9 +40,10 @@ describe('package entry points', () => {
       const cli = require('nestjs-tenancy/cli');
       const bullmq = require('nestjs-tenancy/bullmq');
       const websockets = require('nestjs-tenancy/websockets');
-      console.log([typeof main.TenancyModule, typeof testing.createTestTenant, typeof cli.defineTenancyConfig, typeof bullmq.TenantWorkerHost, typeof websockets.TenantWsAdapter].join(' '));`;
+      const socketIo = require('nestjs-tenancy/socket.io');
+      console.log([typeof main.TenancyModule, typeof testing.createTestTenant, typeof cli.defineTenancyConfig, typeof bullmq.TenantWorkerHost, typeof websockets.TenantWsAdapter, typeof socketIo.TenantIoAdapter].join(' '));`;
     const run = node(['-e', script]);
-    expect(run.stdout.trim()).toBe('function function function function function');
+    expect(run.stdout.trim()).toBe('function function function function function function');
     expect(run.status).toBe(0);
   });
 });

@@ -12,6 +12,7 @@ const ENTRIES = {
   'nestjs-tenancy/cli': 'cli/index.ts',
   'nestjs-tenancy/bullmq': 'bullmq/index.ts',
   'nestjs-tenancy/websockets': 'websockets/index.ts',
+  'nestjs-tenancy/socket.io': 'socket-io/index.ts',
 };
 const src = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 const REPORT = fileURLToPath(new URL('../api-report.md', import.meta.url));

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { MikroORM, RequestContext } from '@mikro-orm/core';
 import { HttpException, type INestApplicationContext, Logger } from '@nestjs/common';
-import { TENANT_REQUEST_KEY } from '../context/current-tenant.decorator.js';
+import { TENANT_REQUEST_KEY, type TenantAwareRequest } from '../context/current-tenant.decorator.js';
 import type { TenantCarrier } from '../context/tenant-carrier.js';
 import { TenantContext } from '../context/tenant-context.js';
 import type { TenantRecord } from '../context/tenant-record.js';
@@ -13,8 +13,11 @@ export const CONNECTION_TENANCY: unique symbol = Symbol('nestjs-tenancy:ws-conne
 
 export type ConnectionTenancy = { shared: true } | { shared: false; lookup: TenantLookup; tenant: TenantRecord };
 
-/** A handshake request or a client socket, stamped with what the handshake decided. */
-export type TenantConnection = TenantCarrier & { [CONNECTION_TENANCY]?: ConnectionTenancy };
+/** A client socket (or its handshake request), stamped with what the handshake decided. */
+export type ConnectionStamp = TenantAwareRequest & { [CONNECTION_TENANCY]?: ConnectionTenancy };
+
+/** A handshake request, stamped with what it decided. */
+export type TenantConnection = TenantCarrier & ConnectionStamp;
 
 /**
  * What the WebSocket adapters share: the handshake's decision (the same resolvers, cache and
@@ -66,7 +69,7 @@ export class TenantConnections {
   }
 
   /** Copies the handshake's decision onto the client socket; `false` when the handshake was not ours. */
-  adopt(client: TenantConnection, request: TenantConnection): boolean {
+  adopt(client: ConnectionStamp, request: ConnectionStamp): boolean {
     const tenancy = request[CONNECTION_TENANCY];
     if (!tenancy) {
       return false;
@@ -80,7 +83,7 @@ export class TenantConnections {
    * Runs a message handler: the connection's tenant is read again (cache), then the handler runs
    * in a fresh context bound to it; a tenant no longer servable goes to `refuse` instead.
    */
-  handle<T>(client: TenantConnection, handle: () => T, refuse: (refusal: HttpException) => void): T | Promise<T | undefined> {
+  handle<T>(client: ConnectionStamp, handle: () => T, refuse: (refusal: HttpException) => void): T | Promise<T | undefined> {
     const tenancy = client[CONNECTION_TENANCY];
     if (!tenancy || tenancy.shared) {
       return this.runAs(undefined, handle);
@@ -104,7 +107,7 @@ export class TenantConnections {
   }
 
   /** Runs `fn` in a MikroORM context of its own, bound to the connection's tenant as last seen (connect, disconnect). */
-  runAsConnection<T>(client: TenantConnection, fn: () => T): T {
+  runAsConnection<T>(client: ConnectionStamp, fn: () => T): T {
     const tenancy = client[CONNECTION_TENANCY];
     return this.runAs(tenancy && !tenancy.shared ? tenancy.tenant : undefined, fn);
   }

@@ -3,18 +3,17 @@ import type { HttpException, INestApplicationContext } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
-import { TenantConnections, type TenantConnection } from './tenant-connections.js';
+import { type ConnectionStamp, TenantConnections, type TenantConnection } from './tenant-connections.js';
 
 /** The parts of a `ws` WebSocket the adapter uses. */
-interface TenantSocket extends TenantConnection {
+interface TenantSocket extends ConnectionStamp {
   readyState: number;
   close(code: number, reason: string): void;
 }
 
 type VerifyCallback = (verified: boolean, code?: number, message?: string, headers?: Record<string, string>) => void;
 type VerifyClient =
-  | ((info: { req: IncomingMessage }) => boolean)
-  | ((info: { req: IncomingMessage }, callback: VerifyCallback) => void);
+  ((info: { req: IncomingMessage }) => boolean) | ((info: { req: IncomingMessage }, callback: VerifyCallback) => void);
 
 /** Close codes of refused messages: 4000 + the HTTP status the same refusal answers (4403, 4404, 4503). */
 const CLOSE_CODE_BASE = 4000;

@@ -140,7 +140,7 @@ describe('WebSockets (platform-ws) through TenantWsAdapter', () => {
   let port: number;
   let tenancy: TenancyService;
   const prefix = uniqueName('ws');
-  const [a, b, later, suspended] = ['a', 'b', 'l', 'z'].map((suffix) => `${prefix}_${suffix}`);
+  const [a, b, later, suspended, deleted] = ['a', 'b', 'l', 'z', 'd'].map((suffix) => `${prefix}_${suffix}`);
   const hostOf = (schema: string) => `${schema.replaceAll('_', '-')}.ws.test`;
   const clients: Client[] = [];
   const connect = async (host: string, path?: string) => {
@@ -156,7 +156,7 @@ describe('WebSockets (platform-ws) through TenantWsAdapter', () => {
     await app.init();
     await migrateTestDatabase(app);
     tenancy = app.get(TenancyService);
-    for (const schema of [a, b, later, suspended]) {
+    for (const schema of [a, b, later, suspended, deleted]) {
       await tenancy.createTenant({ schema, domains: [hostOf(schema)] });
       await runAsTenant(app, schema, async (em) => {
         em.create(Project, { name: `${schema} first` });
@@ -172,7 +172,7 @@ describe('WebSockets (platform-ws) through TenantWsAdapter', () => {
 
   afterAll(async () => {
     clients.forEach((client) => client.close());
-    await dropTestTenants(app, [a, b, later, suspended]);
+    await dropTestTenants(app, [a, b, later, suspended, deleted]);
     await app.close();
   });
 
@@ -225,6 +225,14 @@ describe('WebSockets (platform-ws) through TenantWsAdapter', () => {
     await tenancy.suspend(later);
     client.socket.send(JSON.stringify({ event: 'projects' }));
     expect(await client.closed).toEqual({ code: 4403, reason: `Tenant "${later}" is suspended.` });
+  });
+
+  it('a tenant deleted after the handshake is refused on its next message: 4404', async () => {
+    const client = await connect(hostOf(deleted));
+    expect((await client.next()).data).toEqual({ tenant: deleted, projects: 1 });
+    await tenancy.deleteTenant(deleted, { dropSchema: true });
+    client.socket.send(JSON.stringify({ event: 'projects' }));
+    expect(await client.closed).toEqual({ code: 4404, reason: `No tenant is served at host "${hostOf(deleted)}".` });
   });
 
   it('a path in sharedPaths accepts any host and handles its messages unbound', async () => {

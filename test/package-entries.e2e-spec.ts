@@ -13,7 +13,7 @@ function node(args: string[]): { status: number | null; stdout: string; stderr: 
 }
 
 describe('package entry points', () => {
-  it('the main entry loads none of the CLI and its dependencies', () => {
+  it('the main entry loads none of the CLI, the queue, GraphQL or WebSocket packages', () => {
     const script = `
       import { registerHooks } from 'node:module';
       const loaded = [];
@@ -26,7 +26,7 @@ describe('package entry points', () => {
     expect(exports).toContain('TenancyModule');
     expect(loaded.some((url) => url.includes('/libs/tenancy/dist/index.js'))).toBe(true);
     const cli = loaded.filter((url) =>
-      /node_modules\/(nest-commander|cli-table3|cli-progress|commander|inquirer|@inquirer|bullmq|@nestjs\/bullmq|ioredis|@nestjs\/cache-manager|cache-manager|@nestjs\/microservices)\/|\/dist\/(cli|bullmq|cache-manager|microservices)\//.test(
+      /node_modules\/(nest-commander|cli-table3|cli-progress|commander|inquirer|@inquirer|bullmq|@nestjs\/bullmq|ioredis|graphql|@nestjs\/graphql|@nestjs\/mercurius|mercurius|ws|@nestjs\/websockets|@nestjs\/platform-ws|socket\.io|@nestjs\/platform-socket\.io|@nestjs\/cache-manager|cache-manager|@nestjs\/microservices)\/|\/dist\/(cli|bullmq|websockets|socket-io|cache-manager|microservices)\//.test(
         url,
       ),
     );
@@ -39,11 +39,13 @@ describe('package entry points', () => {
       const testing = require('nestjs-tenancy/testing');
       const cli = require('nestjs-tenancy/cli');
       const bullmq = require('nestjs-tenancy/bullmq');
+      const websockets = require('nestjs-tenancy/websockets');
+      const socketIo = require('nestjs-tenancy/socket.io');
       const cache = require('nestjs-tenancy/cache-manager');
       const microservices = require('nestjs-tenancy/microservices');
-      console.log([typeof main.TenancyModule, typeof testing.createTestTenant, typeof cli.defineTenancyConfig, typeof bullmq.TenantWorkerHost, typeof cache.TenantCacheInterceptor, typeof microservices.TenantFromMessage].join(' '));`;
+      console.log([typeof main.TenancyModule, typeof testing.createTestTenant, typeof cli.defineTenancyConfig, typeof bullmq.TenantWorkerHost, typeof websockets.TenantWsAdapter, typeof socketIo.TenantIoAdapter, typeof cache.TenantCacheInterceptor, typeof microservices.TenantFromMessage].join(' '));`;
     const run = node(['-e', script]);
-    expect(run.stdout.trim()).toBe('function function function function function function');
+    expect(run.stdout.trim()).toBe('function function function function function function function function');
     expect(run.status).toBe(0);
   });
 });

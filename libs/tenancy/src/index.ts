@@ -43,6 +43,7 @@ export type { TenancyCheckReport, TenantCheck, SchemaDrift } from './check/tenan
 export type { CatalogObjectKind, CrossSchemaForeignKey } from './check/schema-catalog.js';
 export type { CreateTenantInput, TenantDetails } from './provisioning/tenant.provisioner.js';
 export { TenancyErrorFilter } from './http/tenancy-error.filter.js';
+export type { TenancyErrorExtensions } from './http/error-extensions.js';
 export { isDatabaseUnavailable } from './postgres/database-unavailable.js';
 export {
   TenancyError,

@@ -13,6 +13,8 @@ const ENTRIES = {
   'nestjs-tenancy/bullmq': 'bullmq/index.ts',
   'nestjs-tenancy/cache-manager': 'cache-manager/index.ts',
   'nestjs-tenancy/microservices': 'microservices/index.ts',
+  'nestjs-tenancy/websockets': 'websockets/index.ts',
+  'nestjs-tenancy/socket.io': 'socket-io/index.ts',
 };
 const src = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 const REPORT = fileURLToPath(new URL('../api-report.md', import.meta.url));

@@ -44,6 +44,8 @@ describe('the input errors are HTTP exceptions', () => {
     expect(thrown.message).toBe('what went wrong');
     expect(thrown.name).toBe(Class.name);
     expect(thrown.cause).toBe(cause);
+    // what GraphQL reports (graphql-js copies an error's own extensions)
+    expect(thrown.extensions).toEqual({ code: error.toUpperCase().replaceAll(' ', '_'), statusCode: status });
   });
 
   it('the internal errors are not HTTP exceptions (a 500, detail in the log only)', () => {

@@ -1,5 +1,6 @@
 import { DriverException } from '@mikro-orm/core';
 import { HttpException, HttpStatus } from '@nestjs/common';
+import { errorExtensions, type TenancyErrorExtensions } from './http/error-extensions.js';
 import { httpErrorName } from './http/http-error-name.js';
 
 /** Brand of the library's errors that must extend MikroORM's `DriverException` (see below). */
@@ -46,11 +47,14 @@ export abstract class TenancyHttpError extends HttpException {
   readonly [TENANCY_ERROR] = true;
   /** The HTTP status this class of error answers. */
   static readonly status: number = HttpStatus.BAD_REQUEST;
+  /** Reported by GraphQL (graphql-js copies it into the GraphQL error): `{ code: 'NOT_FOUND', statusCode: 404 }`. */
+  readonly extensions: TenancyErrorExtensions;
 
   constructor(message: string, options?: ErrorOptions) {
     const status = (new.target as unknown as typeof TenancyHttpError).status;
     super({ statusCode: status, error: httpErrorName(status), message }, status, options);
     this.name = new.target.name;
+    this.extensions = errorExtensions(status);
   }
 }
 

@@ -7,6 +7,7 @@ import { SchemaMigrator } from './migrations/schema-migrator.js';
 import { TenancyChecker } from './check/tenancy.checker.js';
 import { TenantDomainsService } from './provisioning/tenant-domains.service.js';
 import { TenantProvisioner } from './provisioning/tenant.provisioner.js';
+import { RequestTenantFinder } from './resolution/request-tenant.finder.js';
 import { TenantResolverGuard } from './resolution/tenant-resolver.guard.js';
 import { TenancyEvents } from './events/tenancy-events.js';
 import { DeletedTenantErrors } from './registry/deleted-tenant.errors.js';
@@ -47,6 +48,7 @@ import { TenancyService } from './tenancy.service.js';
     TenantProvisioner,
     TenantDomainsService,
     TenancyService,
+    RequestTenantFinder,
     TenantResolverGuard,
     { provide: APP_GUARD, useExisting: TenantResolverGuard },
   ],
@@ -60,6 +62,7 @@ import { TenancyService } from './tenancy.service.js';
     TenantProvisioner,
     TenancyService,
     TenantIsolation,
+    RequestTenantFinder,
   ],
 })
 export class TenancyModule extends ConfigurableTenancyModule {}

@@ -1,4 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { tenantCarrier } from './tenant-carrier.js';
 import type { TenantRecord } from './tenant-record.js';
 
 /** Property of the HTTP request object where the guard leaves the resolved tenant. */
@@ -10,12 +11,12 @@ export interface TenantAwareRequest {
 }
 
 /**
- * Injects the tenant resolved for this request (`undefined` on a `@SharedRoute()`).
+ * Injects the tenant resolved for this request (`undefined` on a `@SharedRoute()`): in controllers,
+ * GraphQL resolvers (field resolvers too) and WebSocket gateways served through `TenantWsAdapter`.
  *
  * @example
  * @Get('whoami') whoami(@CurrentTenant() tenant: TenantRecord) { return { tenant }; }
  */
 export const CurrentTenant = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): TenantRecord | undefined =>
-    context.switchToHttp().getRequest<TenantAwareRequest>()[TENANT_REQUEST_KEY],
+  (_data: unknown, context: ExecutionContext): TenantRecord | undefined => tenantCarrier(context)?.[TENANT_REQUEST_KEY],
 );

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Project } from '../apps/example/src/entities/project.entity.js';
 import { Task } from '../apps/example/src/entities/task.entity.js';
+import { createExampleApp } from '../apps/example/src/app.factory.js';
 import { createGraphqlApp } from './support/graphql-app.js';
 import { databaseUrl, sql, uniqueName } from './support/test-app.js';
 
@@ -13,6 +14,8 @@ const TENANTS = 20;
 const REQUESTS = 1200;
 const CONCURRENCY = 40;
 const WS_MESSAGES = 20;
+/** Queued jobs (BullMQ on Redis, the example app's project summaries), added while the rest runs. */
+const JOBS = 100;
 
 /** A WebSocket connection to `host` that asks for its projects `count` times, one message after the other. */
 async function askOverWebSocket(port: number, host: string, count: number): Promise<{ bound: string; names: string[] }[]> {
@@ -65,8 +68,10 @@ interface GraphqlProjects {
   errors?: unknown[];
 }
 
-describe('HTTP, GraphQL and WebSockets at once, over real connections, many tenants', () => {
+describe('HTTP, GraphQL, WebSockets and queued jobs at once, over real connections, many tenants', () => {
   let app: NestFastifyApplication;
+  /** The example app with its queue and worker, on the same database. */
+  let jobsApp: NestFastifyApplication;
   let port: number;
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const run = uniqueName('mixed');
@@ -89,6 +94,13 @@ describe('HTTP, GraphQL and WebSockets at once, over real connections, many tena
         await em.flush();
       });
     }
+    jobsApp = await createExampleApp({
+      databaseUrl: databaseUrl(),
+      redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      seed: false,
+      logger: false,
+      poolSize: 4,
+    });
     await app.listen(0, '127.0.0.1');
     const address = app.getHttpServer().address();
     port = typeof address === 'object' && address ? address.port : 0;
@@ -96,11 +108,12 @@ describe('HTTP, GraphQL and WebSockets at once, over real connections, many tena
 
   afterAll(async () => {
     agent.destroy();
+    await jobsApp?.close();
     await dropTestTenants(app, schemas);
     await app.close();
   });
 
-  it(`${REQUESTS} requests (REST reads, GraphQL queries with field resolvers and a DataLoader, GraphQL mutations) at concurrency ${CONCURRENCY}, and ${WS_MESSAGES} WebSocket messages on a connection per tenant, over ${TENANTS} tenants: 0 rows of another tenant`, async () => {
+  it(`${REQUESTS} requests (REST reads, GraphQL queries with field resolvers and a DataLoader, GraphQL mutations) at concurrency ${CONCURRENCY}, ${WS_MESSAGES} WebSocket messages on a connection per tenant and ${JOBS} queued jobs, over ${TENANTS} tenants: 0 rows of another tenant`, async () => {
     let next = 0;
     let wrongRows = 0;
     let checkedRows = 0;
@@ -150,10 +163,38 @@ describe('HTTP, GraphQL and WebSockets at once, over real connections, many tena
         wrongRows += reply.names.filter((name) => !name.startsWith(`${schema}:`)).length + (reply.bound === schema ? 0 : 1);
       }
     });
-    await Promise.all([...Array.from({ length: CONCURRENCY }, worker), ...sockets]);
+    // each job summarises the tenant's first project, which has as many tasks as the tenant's index
+    const jobs = Array.from({ length: JOBS }, async (_, n) => {
+      const index = n % TENANTS;
+      const host = hostOf(schemas[index]);
+      const queued = await jobsApp.inject({ method: 'POST', url: '/projects/1/summary', headers: { host } });
+      if (queued.statusCode !== 202) {
+        failures.push(queued.body);
+        return;
+      }
+      const { jobId } = queued.json<{ jobId: string }>();
+      for (;;) {
+        const job = (await jobsApp.inject({ method: 'GET', url: `/jobs/${jobId}`, headers: { host } })).json<{
+          state: string;
+          result?: { tenant: string; tasks: number };
+          failedReason?: string;
+        }>();
+        if (job.state === 'failed') {
+          failures.push(job.failedReason ?? 'failed');
+          return;
+        }
+        if (job.state === 'completed') {
+          checkedRows += 1;
+          wrongRows += job.result?.tenant === schemas[index] && job.result.tasks === index ? 0 : 1;
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    });
+    await Promise.all([...Array.from({ length: CONCURRENCY }, worker), ...sockets, ...jobs]);
     expect(failures).toEqual([]);
     expect(wrongRows).toBe(0);
-    expect(checkedRows).toBeGreaterThan((REQUESTS + TENANTS * WS_MESSAGES) * 3 * 0.8);
+    expect(checkedRows).toBeGreaterThan((REQUESTS + TENANTS * WS_MESSAGES) * 3 * 0.8 + JOBS);
 
     // and in the database: every schema holds only its own rows, every GraphQL write landed
     let stored = 0;

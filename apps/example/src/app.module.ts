@@ -27,7 +27,9 @@ export class AppModule {
       imports: [
         MikroOrmModule.forRoot(ormOptions(options.databaseUrl, options.poolSize)),
         TenancyModule.forRoot({ ...options.tenancy, migrations }),
-        ...(options.redisUrl ? [JobsModule.register(options.redisUrl)] : []),
+        ...(options.redisUrl
+          ? [JobsModule.register(options.redisUrl, `tenancy-example:${new URL(options.databaseUrl).pathname.slice(1)}`)]
+          : []),
       ],
       controllers: [AppController, ProjectsController],
       providers: [ProjectsService],

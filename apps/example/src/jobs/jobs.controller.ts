@@ -28,11 +28,15 @@ export class JobsController {
   /** A job of this tenant: `{ id, state, result?, failedReason? }`; another tenant's job is a 404. */
   @Get('jobs/:id')
   async get(@Param('id') id: string): Promise<{ id: string; state: string; result?: unknown; failedReason?: string }> {
-    const job = /^\d{1,18}$/.test(id) ? await this.queue.getJob(id) : undefined;
+    let job = /^\d{1,18}$/.test(id) ? await this.queue.getJob(id) : undefined;
     if (!job || tenantOfJob(job) !== this.tenancy.currentOrThrow().schema) {
       throw new NotFoundException(`No job ${JSON.stringify(id)} for this tenant.`);
     }
     const state = await job.getState();
+    if (state === 'completed' || state === 'failed') {
+      // read again: the job may have finished after it was read, without its result
+      job = (await this.queue.getJob(id)) ?? job;
+    }
     return {
       id: String(job.id),
       state,

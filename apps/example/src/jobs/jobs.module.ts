@@ -13,11 +13,19 @@ const REDIS = Symbol('EXAMPLE_REDIS');
 export class JobsModule implements OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
-  static register(redisUrl: string): DynamicModule {
+  /**
+   * `prefix` namespaces the queues' Redis keys: the app passes its database's name, so that apps on
+   * other databases sharing the Redis (tests, a second checkout) never run each other's jobs.
+   */
+  static register(redisUrl: string, prefix: string): DynamicModule {
     const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
     return {
       module: JobsModule,
-      imports: [BullModule.forRoot({ connection: redis }), BullModule.registerQueue({ name: SUMMARY_QUEUE }), TenancyBullModule],
+      imports: [
+        BullModule.forRoot({ connection: redis, prefix }),
+        BullModule.registerQueue({ name: SUMMARY_QUEUE }),
+        TenancyBullModule,
+      ],
       controllers: [JobsController],
       providers: [SummaryProcessor, ProjectsService, { provide: REDIS, useValue: redis }],
     };

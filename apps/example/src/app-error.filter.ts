@@ -18,7 +18,11 @@ export class AppErrorFilter extends BaseExceptionFilter {
     super(adapterHost.httpAdapter);
   }
 
-  override catch(error: unknown, host: ArgumentsHost): void {
+  override catch(error: unknown, host: ArgumentsHost): unknown {
+    if (host.getType<string>() !== 'http') {
+      // GraphQL (and other transports) answer errors themselves: hand it back, as Nest's GraphQL docs ask
+      return error;
+    }
     if (error instanceof HttpException) {
       const body = error.getResponse();
       if (typeof body === 'object' && body !== null && 'error' in body) {

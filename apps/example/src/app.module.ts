@@ -1,7 +1,10 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TenancyModule, type TenancyModuleOptions } from 'nestjs-tenancy';
+import { GraphQLModule } from '@nestjs/graphql';
+import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { AppController } from './app.controller.js';
+import { HealthResolver, ProjectsResolver } from './graphql/projects.resolver.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { migrations, ormOptions } from './orm.config.js';
 import { ProjectsController } from './projects/projects.controller.js';
@@ -12,6 +15,8 @@ export interface ExampleAppOptions {
   databaseUrl: string;
   /** Connection pool size. @default 10 */
   poolSize?: number;
+  /** Serve the GraphQL API at `/graphql` (mercurius). @default false (`npm start` turns it on) */
+  graphql?: boolean;
   /** Redis for the queued jobs (`POST /projects/:id/summary`); without it, those routes do not exist. */
   redisUrl?: string;
   /** Further TenancyModule options (cache, known-hosts filter ...); the migration sets are the app's own. */
@@ -27,12 +32,15 @@ export class AppModule {
       imports: [
         MikroOrmModule.forRoot(ormOptions(options.databaseUrl, options.poolSize)),
         TenancyModule.forRoot({ ...options.tenancy, migrations }),
+        ...(options.graphql
+          ? [GraphQLModule.forRoot<MercuriusDriverConfig>({ driver: MercuriusDriver, autoSchemaFile: true, graphiql: false })]
+          : []),
         ...(options.redisUrl
           ? [JobsModule.register(options.redisUrl, `tenancy-example:${new URL(options.databaseUrl).pathname.slice(1)}`)]
           : []),
       ],
       controllers: [AppController, ProjectsController],
-      providers: [ProjectsService],
+      providers: [ProjectsService, ...(options.graphql ? [ProjectsResolver, HealthResolver] : [])],
     };
   }
 }

@@ -17,7 +17,7 @@ async function bootstrap(): Promise<void> {
     if (!redisUrl) {
       logger.warn('Queued jobs are off: no Redis at REDIS_URL or on 127.0.0.1:6379 (POST /projects/:id/summary answers 404).');
     }
-    app = await createExampleApp({ databaseUrl: database.url, redisUrl, tenancy: { directDatabaseUrl } });
+    app = await createExampleApp({ databaseUrl: database.url, redisUrl, graphql: true, tenancy: { directDatabaseUrl } });
     await app.listen(port, process.env.HOST ?? '0.0.0.0');
   } catch (error) {
     // a failed start stops what it started, so that the process ends (with exit code 1, below)
@@ -27,6 +27,9 @@ async function bootstrap(): Promise<void> {
   }
   const started = app;
   logger.log(`Example app on http://localhost:${port} (try: curl -H 'Host: acme.localhost' localhost:${port}/projects)`);
+  logger.log(
+    `GraphQL on http://localhost:${port}/graphql (try: curl -H 'Host: acme.localhost' -H 'content-type: application/json' -d '{"query":"{ projectList { name tasks { title } } }"}' localhost:${port}/graphql)`,
+  );
   if (redisUrl) {
     logger.log(`Queued jobs on ${redisUrl} (try: curl -X POST -H 'Host: acme.localhost' localhost:${port}/projects/1/summary)`);
   }

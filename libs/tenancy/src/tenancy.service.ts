@@ -76,6 +76,17 @@ export class TenancyService {
     return this.provisioner.create(input);
   }
 
+  /**
+   * Renames a tenant's schema (`newSchema` follows the rules of creation): the schema and the
+   * registry row change in one transaction under the tenant's advisory lock, and every instance's
+   * cache follows. A failure changes nothing.
+   *
+   * @example await tenancy.renameTenant('acme', 'acme_corp');
+   */
+  renameTenant(schema: string, newSchema: string): Promise<TenantDetails> {
+    return this.provisioner.rename(schema, newSchema);
+  }
+
   /** Removes a tenant and its domains; drops the schema only with `dropSchema: true`. */
   deleteTenant(schema: string, options: { dropSchema?: boolean } = {}): Promise<void> {
     return this.provisioner.delete(schema, options);

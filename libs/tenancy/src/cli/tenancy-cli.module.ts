@@ -11,6 +11,7 @@ import { MigrationCreator } from './migration.creator.js';
 import { TenantCreateCommand } from './tenant-create.command.js';
 import { TenantDeleteCommand } from './tenant-delete.command.js';
 import { TenantListCommand } from './tenant-list.command.js';
+import { TenantRenameCommand } from './tenant-rename.command.js';
 import { TenantResumeCommand } from './tenant-resume.command.js';
 import { TenantSuspendCommand } from './tenant-suspend.command.js';
 
@@ -40,6 +41,7 @@ export const TENANCY_COMMANDS = [
   MigrationCreateCommand,
   TenantCreateCommand,
   TenantListCommand,
+  TenantRenameCommand,
   TenantDeleteCommand,
   TenantSuspendCommand,
   TenantResumeCommand,

@@ -1,4 +1,5 @@
 import { MikroORM } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { TenantRecord } from '../context/tenant-record.js';
 import { isDatabaseUnavailable } from '../postgres/database-unavailable.js';
@@ -89,18 +90,7 @@ export class TenantProvisioner {
       migrations = await orm.em.fork().transactional(async (txEm) => {
         const em = sqlEntityManager(txEm);
         await lockSchemaForTransaction(em, 'tenant', schema);
-        const [taken] = await em.execute(`select 1 from ${this.tables.tenant} where schema = ?`, [schema]);
-        if (taken) {
-          throw TenantAlreadyExistsError.forSchema(schema);
-        }
-        const [role] = await em.execute('select 1 from pg_roles where rolname = ?', [schema]);
-        if (role) {
-          throw InvalidSchemaNameError.forRoleName(schema);
-        }
-        const [exists] = await em.execute('select 1 from pg_namespace where nspname = ?', [schema]);
-        if (exists) {
-          throw TenantAlreadyExistsError.forLeftoverSchema(schema);
-        }
+        await this.assertSchemaNameFree(em, schema);
         if (domains.length > 0) {
           const used = await em.execute<{ host: string }[]>(
             `select host from ${this.tables.domain} where host = any(?::text[])`,
@@ -130,6 +120,64 @@ export class TenantProvisioner {
     await this.notifier.changed({ schema, hosts: domains });
     this.logger.log(`Created tenant "${schema}" in ${Math.round(performance.now() - started)} ms.`);
     return { ...(await this.details(schema)), migrations };
+  }
+
+  /**
+   * Renames a tenant's schema: the schema and the registry row change in one transaction, under
+   * the advisory locks of both names (tenant and migration locks, so that no provisioning or
+   * migration run of either name interleaves). `newSchema` follows the rules of creation. Other
+   * processes drop their cached entries when the change is announced; a request still holding the
+   * old name fails as for a deleted tenant (404), it never sees a half-renamed tenant.
+   */
+  async rename(schema: string, newSchema: string): Promise<TenantDetails> {
+    assertTenantSchemaName(newSchema, this.options.sharedSchema);
+    if (newSchema === schema) {
+      throw new InvalidTenantInputError(`Tenant "${schema}" already has this schema name.`);
+    }
+    const orm = await this.migrator.migrationOrm('tenant');
+    let tenantId: number;
+    try {
+      tenantId = await orm.em.fork().transactional(async (txEm) => {
+        const em = sqlEntityManager(txEm);
+        // both names, in one order for every caller, so that two renames never wait on each other
+        for (const purpose of ['tenant', 'migration'] as const) {
+          for (const name of [schema, newSchema].sort()) {
+            await lockSchemaForTransaction(em, purpose, name);
+          }
+        }
+        const [tenant] = await em.execute<{ id: number }[]>(`select id from ${this.tables.tenant} where schema = ? for update`, [
+          schema,
+        ]);
+        if (!tenant) {
+          throw TenantNotFoundError.forSchema(schema);
+        }
+        await this.assertSchemaNameFree(em, newSchema);
+        await em.execute(`alter schema ${quoteIdentifier(schema)} rename to ${quoteIdentifier(newSchema)}`);
+        await em.execute(`update ${this.tables.tenant} set schema = ?, updated_at = now() where id = ?`, [newSchema, tenant.id]);
+        return Number(tenant.id);
+      });
+    } catch (error) {
+      throw this.translateRenameError(error, schema, newSchema);
+    }
+    await this.notifier.changed({ tenantId, schema: newSchema });
+    this.logger.log(`Renamed tenant "${schema}" to "${newSchema}".`);
+    return this.details(newSchema);
+  }
+
+  /** Throws when `schema` cannot be given to a tenant: a tenant, a database role or a schema has it. */
+  private async assertSchemaNameFree(em: SqlEntityManager, schema: string): Promise<void> {
+    const [taken] = await em.execute(`select 1 from ${this.tables.tenant} where schema = ?`, [schema]);
+    if (taken) {
+      throw TenantAlreadyExistsError.forSchema(schema);
+    }
+    const [role] = await em.execute('select 1 from pg_roles where rolname = ?', [schema]);
+    if (role) {
+      throw InvalidSchemaNameError.forRoleName(schema);
+    }
+    const [exists] = await em.execute('select 1 from pg_namespace where nspname = ?', [schema]);
+    if (exists) {
+      throw TenantAlreadyExistsError.forLeftoverSchema(schema);
+    }
   }
 
   /** Removes a tenant and its domains; drops its schema (and all its data) only with `dropSchema`. */
@@ -203,6 +251,25 @@ export class TenantProvisioner {
 
   private em() {
     return sqlEntityManager(this.orm.em.fork());
+  }
+
+  /** Turns an error of `rename` into the library's error for it. */
+  private translateRenameError(error: unknown, schema: string, newSchema: string): Error {
+    const explained = this.tables.explain(error);
+    if (explained instanceof RegistryNotMigratedError) {
+      return explained;
+    }
+    if (error instanceof TenancyError || isDatabaseUnavailable(error)) {
+      return error as Error;
+    }
+    const code = (error as { code?: string }).code;
+    if (code === '23505' || code === '42P06') {
+      return new TenantAlreadyExistsError(`A tenant or schema named "${newSchema}" already exists.`);
+    }
+    return new ProvisioningError(
+      `Renaming tenant "${schema}" to "${newSchema}" failed and was rolled back: ${errorMessage(error)}`,
+      { cause: error },
+    );
   }
 
   /** Turns an error of `create` into the library's error for it. */

@@ -208,6 +208,16 @@ export class RegistryNotMigratedError extends TenancyHttpError {
       options,
     );
   }
+
+  /** The registry lacks columns this version of the library uses: a shared migration is pending. */
+  static outdated(sharedSchema: string, options?: ErrorOptions): RegistryNotMigratedError {
+    return new RegistryNotMigratedError(
+      `The tenant registry in schema ${JSON.stringify(sharedSchema)} lacks columns this version of nestjs-tenancy uses: ` +
+        'run the pending shared migrations (npx tenancy migrate --shared); if your app writes its own shared migrations, ' +
+        'write the missing one first (npx tenancy migration:create --shared --name tenancy_registry).',
+      options,
+    );
+  }
 }
 
 /** Running a migration set failed. */

@@ -58,7 +58,7 @@ export class TenancyService {
     }
     if (record.status !== 'active' && !(record.status === 'suspended' && options.allowSuspended)) {
       throw new TenantNotActiveError(
-        `Tenant "${record.schema}" is ${record.status}; pass { allowSuspended: true } to run code for a suspended tenant.`,
+        `Tenant "${record.schema}" is ${record.status}${record.suspension?.reason ? ` (${record.suspension.reason})` : ''}; pass { allowSuspended: true } to run code for a suspended tenant.`,
       );
     }
     return RequestContext.create(
@@ -92,14 +92,19 @@ export class TenancyService {
     return this.provisioner.delete(schema, options);
   }
 
-  /** Suspends a tenant: its hosts answer 403 at once in this process. */
-  suspend(schema: string): Promise<TenantDetails> {
-    return this.provisioner.setStatus(schema, 'suspended');
+  /**
+   * Suspends a tenant: its hosts answer 403 (at once in this process, and in the others that
+   * LISTEN), with the reason (1-500 characters, optional) and the suspension time in the body.
+   *
+   * @example await tenancy.suspend('acme', { reason: 'Invoice 2026-11 unpaid' });
+   */
+  suspend(schema: string, options: { reason?: string } = {}): Promise<TenantDetails> {
+    return this.provisioner.suspend(schema, options.reason);
   }
 
-  /** Makes a suspended tenant active again. */
+  /** Makes a suspended tenant active again (its suspension reason and time are cleared). */
   resume(schema: string): Promise<TenantDetails> {
-    return this.provisioner.setStatus(schema, 'active');
+    return this.provisioner.resume(schema);
   }
 
   /** Attaches a domain to a tenant. */

@@ -4,7 +4,7 @@ import type { TenantDetails } from '../provisioning/tenant.provisioner.js';
 import { TenancyService } from '../tenancy.service.js';
 import { CliOutput } from './cli.output.js';
 import { TenancyCommand } from './tenancy.command.js';
-import { describeDomains } from './tenant.presenter.js';
+import { describeDomains, describeStatus } from './tenant.presenter.js';
 
 /** Flags of `tenant:list`. */
 export interface TenantListCommandOptions {
@@ -55,7 +55,7 @@ export class TenantListCommand extends TenancyCommand<TenantListCommandOptions> 
         entries.map((entry) => [
           entry.schema,
           entry.name,
-          entry.status,
+          describeStatus(entry),
           describeDomains(entry).replaceAll(', ', '\n'),
           describeMigrations(entry),
         ]),
@@ -63,7 +63,9 @@ export class TenantListCommand extends TenancyCommand<TenantListCommandOptions> 
       this.output.line(`${entries.length} tenant${entries.length === 1 ? '' : 's'}`);
     } else {
       for (const entry of entries) {
-        this.output.line([entry.schema, entry.status, entry.name, describeDomains(entry), describeMigrations(entry)].join('\t'));
+        this.output.line(
+          [entry.schema, describeStatus(entry), entry.name, describeDomains(entry), describeMigrations(entry)].join('\t'),
+        );
       }
     }
   }

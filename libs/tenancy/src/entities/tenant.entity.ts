@@ -19,6 +19,10 @@ export const TenantSchema = defineEntity({
     schema: p.string().length(63).unique(),
     name: p.string().length(200),
     status: p.enum(() => TENANT_STATUSES).default('active'),
+    /** Why the tenant is suspended (shown in the 403 answer); null when it is not. */
+    suspendedReason: p.text().nullable(),
+    /** When the tenant was suspended; null when it is not. */
+    suspendedAt: p.datetime().nullable(),
     createdAt: p
       .datetime()
       .defaultRaw('current_timestamp')

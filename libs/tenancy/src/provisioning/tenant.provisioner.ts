@@ -1,9 +1,8 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { TenantRecord } from '../context/tenant-record.js';
+import { TENANT_RECORD_COLUMNS, type TenantRecord, type TenantRecordRow, tenantRecordOf } from '../context/tenant-record.js';
 import { isDatabaseUnavailable } from '../postgres/database-unavailable.js';
-import type { TenantStatus } from '../entities/tenant.entity.js';
 import { errorMessage, SchemaMigrator } from '../migrations/schema-migrator.js';
 import { parseDomain } from '../resolution/host.js';
 import { RegistryTables } from '../registry/registry-tables.js';
@@ -46,14 +45,13 @@ export interface TenantDetails extends TenantRecord {
   migrations?: string[];
 }
 
-interface TenantRow {
-  id: number;
-  schema: string;
-  name: string;
-  status: TenantStatus;
+interface TenantRow extends TenantRecordRow {
   created_at: Date;
   updated_at: Date;
 }
+
+/** Longest suspension reason kept. */
+const MAX_REASON_LENGTH = 500;
 
 /**
  * Creates, changes and removes tenants. Creation is all or nothing: the registry row, the
@@ -166,7 +164,8 @@ export class TenantProvisioner {
 
   /** Throws when `schema` cannot be given to a tenant: a tenant, a database role or a schema has it. */
   private async assertSchemaNameFree(em: SqlEntityManager, schema: string): Promise<void> {
-    const [taken] = await em.execute(`select 1 from ${this.tables.tenant} where schema = ?`, [schema]);
+    // every column the library reads: a registry a shared migration behind fails here, before any change
+    const [taken] = await em.execute(`select ${TENANT_RECORD_COLUMNS} from ${this.tables.tenant} t where t.schema = ?`, [schema]);
     if (taken) {
       throw TenantAlreadyExistsError.forSchema(schema);
     }
@@ -197,10 +196,40 @@ export class TenantProvisioner {
     this.logger.log(`Deleted tenant "${schema}"${options.dropSchema ? ' and dropped its schema' : ''}.`);
   }
 
-  /** Sets a tenant's status (`active` or `suspended`). */
-  async setStatus(schema: string, status: Exclude<TenantStatus, 'provisioning'>): Promise<TenantDetails> {
+  /**
+   * Suspends a tenant, with an optional reason (1-500 characters) stored with the suspension time.
+   * Suspending a suspended tenant replaces the reason and keeps the time.
+   */
+  async suspend(schema: string, reason?: string): Promise<TenantDetails> {
+    if (
+      reason !== undefined &&
+      (typeof reason !== 'string' ||
+        reason.trim().length === 0 ||
+        reason.length > MAX_REASON_LENGTH ||
+        // eslint-disable-next-line no-control-regex
+        /[\u0000-\u001f\u007f]/.test(reason))
+    ) {
+      throw new InvalidTenantInputError(
+        `The suspension reason must be 1-${MAX_REASON_LENGTH} characters on one line (no control characters).`,
+      );
+    }
     const tenant = await this.details(schema);
-    await this.em().execute(`update ${this.tables.tenant} set status = ?, updated_at = now() where id = ?`, [status, tenant.id]);
+    await this.em().execute(
+      `update ${this.tables.tenant} set status = 'suspended', suspended_reason = ?, ` +
+        `suspended_at = case when status = 'suspended' and suspended_at is not null then suspended_at else now() end, updated_at = now() where id = ?`,
+      [reason?.trim() ?? null, tenant.id],
+    );
+    await this.notifier.changed({ tenantId: tenant.id });
+    return this.details(schema);
+  }
+
+  /** Makes a suspended tenant active again, forgetting the suspension's reason and time. */
+  async resume(schema: string): Promise<TenantDetails> {
+    const tenant = await this.details(schema);
+    await this.em().execute(
+      `update ${this.tables.tenant} set status = 'active', suspended_reason = null, suspended_at = null, updated_at = now() where id = ?`,
+      [tenant.id],
+    );
     await this.notifier.changed({ tenantId: tenant.id });
     return this.details(schema);
   }
@@ -226,7 +255,7 @@ export class TenantProvisioner {
   private async read(schemas?: string[]): Promise<TenantDetails[]> {
     const em = this.em();
     const tenants = await em.execute<TenantRow[]>(
-      `select id, schema, name, status, created_at, updated_at from ${this.tables.tenant}${schemas ? ' where schema = any(?::text[])' : ''} order by schema`,
+      `select ${TENANT_RECORD_COLUMNS}, t.created_at, t.updated_at from ${this.tables.tenant} t${schemas ? ' where t.schema = any(?::text[])' : ''} order by t.schema`,
       schemas ? [pgArray(schemas)] : [],
     );
     if (tenants.length === 0) {
@@ -237,10 +266,7 @@ export class TenantProvisioner {
       [pgArray(tenants.map((tenant) => tenant.id))],
     );
     return tenants.map((row) => ({
-      id: Number(row.id),
-      schema: row.schema,
-      name: row.name,
-      status: row.status,
+      ...tenantRecordOf(row),
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
       domains: domains

@@ -112,8 +112,15 @@ export class TenantResolverGuard implements CanActivate {
     }
     if (tenant.status !== 'active') {
       const status = this.options.suspendedStatus;
+      const reason = tenant.suspension?.reason ?? null;
       throw new HttpException(
-        { statusCode: status, error: httpErrorName(status), message: `Tenant "${tenant.schema}" is suspended.` },
+        {
+          statusCode: status,
+          error: httpErrorName(status),
+          message: `Tenant "${tenant.schema}" is suspended${reason ? `: ${reason}` : ''}.`,
+          reason,
+          suspendedAt: tenant.suspension?.since.toISOString() ?? null,
+        },
         status,
       );
     }

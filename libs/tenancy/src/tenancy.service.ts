@@ -1,12 +1,18 @@
 import { type EntityManager, MikroORM, RequestContext } from '@mikro-orm/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { TenantContext } from './context/tenant-context.js';
+import { SchemaMigrator } from './migrations/schema-migrator.js';
+import { forEachTenant, type ForEachTenantOptions, type TenantRunResult } from './operations/for-each-tenant.js';
+import { tenantDatabaseUrl } from './postgres/tenant-database-url.js';
 import type { TenantRecord } from './context/tenant-record.js';
 import { TenantDomainsService } from './provisioning/tenant-domains.service.js';
 import { type CreateTenantInput, type TenantDetails, TenantProvisioner } from './provisioning/tenant.provisioner.js';
 import { TenantRegistry } from './registry/tenant.registry.js';
+import { assertTenantSchemaName } from './postgres/schema-name.js';
 import { NoTenantBoundError, TenantNotActiveError, TenantNotFoundError } from './tenancy.errors.js';
 import { TENANCY_ORM } from './tenancy-orm.provider.js';
+import { TENANCY_OPTIONS } from './tenancy.module-definition.js';
+import type { ResolvedTenancyOptions } from './tenancy.options.js';
 
 /**
  * The library's API for application code: the current tenant, running code as a tenant outside
@@ -23,6 +29,8 @@ export class TenancyService {
     private readonly registry: TenantRegistry,
     private readonly provisioner: TenantProvisioner,
     private readonly domains: TenantDomainsService,
+    private readonly migrator: SchemaMigrator,
+    @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
   ) {}
 
   /** The tenant bound to the current request or `run()` scope, if any. */
@@ -134,6 +142,49 @@ export class TenancyService {
   /** A tenant with its domains. */
   getTenant(schema: string): Promise<TenantDetails> {
     return this.provisioner.details(schema);
+  }
+
+  /**
+   * Calls `fn` once per tenant (every tenant in the registry, any status, or those of `schemas`),
+   * at most `concurrency` at once, like `migrate` runs migrations: a tenant whose `fn` throws is
+   * reported `failed` and the others go on. No tenant is bound around `fn`: call `run()` inside it
+   * to use the tenant's EntityManager. The CLI's `exec` runs a command per tenant with it.
+   *
+   * @example
+   * const results = await tenancy.forEachTenant((tenant) => tenancy.run(tenant, (em) => em.count(Project)));
+   * const failed = results.filter((result) => result.status === 'failed');
+   */
+  async forEachTenant<T>(
+    fn: (tenant: TenantRecord) => Promise<T>,
+    options: ForEachTenantOptions<T> = {},
+  ): Promise<TenantRunResult<T>[]> {
+    const schemas = await this.migrator.selectTenantSchemas(options.schemas);
+    const tenants: TenantRecord[] = [];
+    for (const schema of schemas) {
+      const tenant = await this.registry.bySchema(schema);
+      if (!tenant) {
+        throw TenantNotFoundError.forSchema(schema);
+      }
+      tenants.push(tenant);
+    }
+    options.onStart?.(tenants);
+    return forEachTenant(tenants, fn, {
+      concurrency: options.concurrency ?? this.options.migrationConcurrency,
+      failFast: options.failFast,
+      onResult: options.onResult,
+    });
+  }
+
+  /**
+   * A PostgreSQL URL of the app's database whose sessions start with `search_path` set to the
+   * tenant's schema, then the shared schema (`?options=-c search_path=...`), for a process or tool
+   * of its own (psql, a script). It sets session state: give it to a direct connection, not to
+   * PgBouncer in transaction mode.
+   */
+  tenantDatabaseUrl(tenant: string | TenantRecord): Promise<string> {
+    const schema = typeof tenant === 'string' ? tenant : tenant.schema;
+    assertTenantSchemaName(schema, this.options.sharedSchema);
+    return tenantDatabaseUrl(this.orm, schema, this.options.sharedSchema);
   }
 
   /** Every tenant with its domains. */

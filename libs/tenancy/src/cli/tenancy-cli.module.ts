@@ -3,6 +3,7 @@ import { InjectCommander } from 'nest-commander';
 import { CliOutput } from './cli.output.js';
 import { DomainAddCommand } from './domain-add.command.js';
 import { DomainRemoveCommand } from './domain-remove.command.js';
+import { ExecCommand } from './exec.command.js';
 import { MigrateDownCommand } from './migrate-down.command.js';
 import { MigrateStatusCommand } from './migrate-status.command.js';
 import { MigrateCommand } from './migrate.command.js';
@@ -47,6 +48,7 @@ export const TENANCY_COMMANDS = [
   TenantResumeCommand,
   DomainAddCommand,
   DomainRemoveCommand,
+  ExecCommand,
 ];
 
 /**

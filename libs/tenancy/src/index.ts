@@ -8,6 +8,7 @@ export { CurrentTenant } from './context/current-tenant.decorator.js';
 export { SharedRoute } from './context/shared-route.decorator.js';
 export type { TenantRecord, TenantSuspension } from './context/tenant-record.js';
 export type { ForEachTenantOptions, TenantRunResult } from './operations/for-each-tenant.js';
+export type { DeletedTenant, PurgeOptions, PurgeResult, RestoredTenant } from './provisioning/tenant-deletion.service.js';
 export { Tenant, TenantSchema, TENANT_STATUSES, type TenantStatus } from './entities/tenant.entity.js';
 export { Domain, DomainSchema } from './entities/domain.entity.js';
 export type { TenantResolver, TenantLookup, TenancyRequest } from './resolution/tenant.resolver.js';

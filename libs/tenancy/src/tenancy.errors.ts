@@ -89,6 +89,11 @@ export class TenantNotFoundError extends TenancyHttpError {
     return new TenantNotFoundError(`No tenant has schema ${JSON.stringify(schema)}.`);
   }
 
+  /** No deleted tenant had this schema (restore, purge). */
+  static forDeletedSchema(schema: unknown): TenantNotFoundError {
+    return new TenantNotFoundError(`No deleted tenant had schema ${JSON.stringify(schema)}.`);
+  }
+
   /** `No tenant has schema "a", "b".` */
   static forSchemas(schemas: readonly string[]): TenantNotFoundError {
     return new TenantNotFoundError(`No tenant has schema ${schemas.map((schema) => JSON.stringify(schema)).join(', ')}.`);
@@ -102,6 +107,14 @@ export class TenantAlreadyExistsError extends TenancyHttpError {
   /** `A tenant with schema "acme" already exists.` */
   static forSchema(schema: string): TenantAlreadyExistsError {
     return new TenantAlreadyExistsError(`A tenant with schema ${JSON.stringify(schema)} already exists.`);
+  }
+
+  /** A deleted tenant, kept for the retention, holds the name. */
+  static forDeletedTenant(schema: string): TenantAlreadyExistsError {
+    return new TenantAlreadyExistsError(
+      `Schema ${JSON.stringify(schema)} belongs to a deleted tenant kept for the retention: restore it (tenancy tenant:restore ${schema}) ` +
+        `or purge it first (tenancy purge --schema ${schema} --all).`,
+    );
   }
 
   /** The schema exists in the database with no tenant (kept from a deleted tenant?). */

@@ -4,6 +4,7 @@ import { RequestContextCheck } from './context/request-context.check.js';
 import { TenantContext } from './context/tenant-context.js';
 import { TenantIsolation } from './isolation/tenant-isolation.js';
 import { SchemaMigrator } from './migrations/schema-migrator.js';
+import { TenantDeletionService } from './provisioning/tenant-deletion.service.js';
 import { TenantDomainsService } from './provisioning/tenant-domains.service.js';
 import { TenantProvisioner } from './provisioning/tenant.provisioner.js';
 import { TenantResolverGuard } from './resolution/tenant-resolver.guard.js';
@@ -42,6 +43,7 @@ import { TenancyService } from './tenancy.service.js';
     SchemaMigrator,
     TenantProvisioner,
     TenantDomainsService,
+    TenantDeletionService,
     TenancyService,
     TenantResolverGuard,
     { provide: APP_GUARD, useExisting: TenantResolverGuard },

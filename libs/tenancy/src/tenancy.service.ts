@@ -5,6 +5,13 @@ import { SchemaMigrator } from './migrations/schema-migrator.js';
 import { forEachTenant, type ForEachTenantOptions, type TenantRunResult } from './operations/for-each-tenant.js';
 import { tenantDatabaseUrl } from './postgres/tenant-database-url.js';
 import type { TenantRecord } from './context/tenant-record.js';
+import {
+  type DeletedTenant,
+  type PurgeOptions,
+  type PurgeResult,
+  type RestoredTenant,
+  TenantDeletionService,
+} from './provisioning/tenant-deletion.service.js';
 import { TenantDomainsService } from './provisioning/tenant-domains.service.js';
 import { type CreateTenantInput, type TenantDetails, TenantProvisioner } from './provisioning/tenant.provisioner.js';
 import { TenantRegistry } from './registry/tenant.registry.js';
@@ -30,6 +37,7 @@ export class TenancyService {
     private readonly provisioner: TenantProvisioner,
     private readonly domains: TenantDomainsService,
     private readonly migrator: SchemaMigrator,
+    private readonly deletion: TenantDeletionService,
     @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
   ) {}
 
@@ -95,9 +103,44 @@ export class TenancyService {
     return this.provisioner.rename(schema, newSchema);
   }
 
-  /** Removes a tenant and its domains; drops the schema only with `dropSchema: true`. */
-  deleteTenant(schema: string, options: { dropSchema?: boolean } = {}): Promise<void> {
-    return this.provisioner.delete(schema, options);
+  /**
+   * Deletes a tenant: it is no longer served or resolvable, its domains are released. By default
+   * its schema is renamed aside (`_deleted_<id>_<schema>`) and its registry row kept, with status
+   * `deleted`, for the `deletedRetention` option: {@link restoreTenant} gives it back, and
+   * {@link purgeDeletedTenants} drops it after that. With `dropSchema: true` the row, the domains
+   * and the schema (with all its data) go at once. Returns the deleted tenant as kept (nothing with
+   * `dropSchema`).
+   */
+  async deleteTenant(schema: string, options: { dropSchema?: boolean } = {}): Promise<DeletedTenant | undefined> {
+    if (options.dropSchema) {
+      await this.provisioner.delete(schema, { dropSchema: true });
+      return undefined;
+    }
+    return this.deletion.delete(schema);
+  }
+
+  /**
+   * Gives a deleted tenant back: its schema under its name, its status from before, and those of
+   * its domains no other tenant took meanwhile (the others are listed in `domainsNotRestored`).
+   *
+   * @example const { domainsNotRestored } = await tenancy.restoreTenant('acme');
+   */
+  restoreTenant(schema: string): Promise<RestoredTenant> {
+    return this.deletion.restore(schema);
+  }
+
+  /**
+   * Drops the schemas and registry rows of deleted tenants older than the `deletedRetention`
+   * option (or `olderThan` ms, or all with `all`); `schemas` narrows to those tenants. One
+   * transaction per tenant; a failure is reported in its result and the others go on.
+   */
+  purgeDeletedTenants(options: PurgeOptions = {}): Promise<PurgeResult[]> {
+    return this.deletion.purge(options);
+  }
+
+  /** Deleted tenants still kept, with where their schema is and when they may be purged. */
+  listDeletedTenants(): Promise<DeletedTenant[]> {
+    return this.deletion.list();
   }
 
   /**

@@ -7,3 +7,4 @@ export type { MigrationRunReport } from './migration.reporter.js';
 export type { MigrationStatusReport } from './migrate-status.command.js';
 export type { TenantListEntry } from './tenant-list.command.js';
 export type { ExecReport, ExecResult } from './exec.command.js';
+export type { PurgeReport } from './purge.command.js';

@@ -13,6 +13,8 @@ import { TenantCreateCommand } from './tenant-create.command.js';
 import { TenantDeleteCommand } from './tenant-delete.command.js';
 import { TenantListCommand } from './tenant-list.command.js';
 import { TenantRenameCommand } from './tenant-rename.command.js';
+import { TenantRestoreCommand } from './tenant-restore.command.js';
+import { PurgeCommand } from './purge.command.js';
 import { TenantResumeCommand } from './tenant-resume.command.js';
 import { TenantSuspendCommand } from './tenant-suspend.command.js';
 
@@ -44,6 +46,8 @@ export const TENANCY_COMMANDS = [
   TenantListCommand,
   TenantRenameCommand,
   TenantDeleteCommand,
+  TenantRestoreCommand,
+  PurgeCommand,
   TenantSuspendCommand,
   TenantResumeCommand,
   DomainAddCommand,

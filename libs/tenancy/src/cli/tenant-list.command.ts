@@ -1,5 +1,6 @@
 import { Command, Option } from 'nest-commander';
 import { SchemaMigrator } from '../migrations/schema-migrator.js';
+import type { DeletedTenant } from '../provisioning/tenant-deletion.service.js';
 import type { TenantDetails } from '../provisioning/tenant.provisioner.js';
 import { TenancyService } from '../tenancy.service.js';
 import { CliOutput } from './cli.output.js';
@@ -9,6 +10,7 @@ import { describeDomains, describeStatus } from './tenant.presenter.js';
 /** Flags of `tenant:list`. */
 export interface TenantListCommandOptions {
   json?: boolean;
+  deleted?: boolean;
 }
 
 /** A tenant as `tenant:list --json` prints it. */
@@ -37,7 +39,15 @@ export class TenantListCommand extends TenancyCommand<TenantListCommandOptions> 
     return true;
   }
 
+  @Option({ flags: '--deleted', description: 'deleted tenants still kept (tenant:restore), instead of the live ones' })
+  parseDeleted(): boolean {
+    return true;
+  }
+
   protected async execute(_params: string[], options: TenantListCommandOptions): Promise<void> {
+    if (options.deleted) {
+      return this.listDeleted(options.json === true);
+    }
     const tenants = await this.tenancy.listTenants();
     const states = await this.migrator.states(
       'tenant',
@@ -69,6 +79,30 @@ export class TenantListCommand extends TenancyCommand<TenantListCommandOptions> 
       }
     }
   }
+
+  private async listDeleted(json: boolean): Promise<void> {
+    const tenants = await this.tenancy.listDeletedTenants();
+    if (json) {
+      this.output.json({ tenants });
+    } else if (this.output.interactive) {
+      this.output.table(['schema', 'kept as', 'deleted', 'purge after', 'domains'], tenants.map(describeDeleted));
+      this.output.line(`${tenants.length} deleted tenant${tenants.length === 1 ? '' : 's'}`);
+    } else {
+      for (const tenant of tenants) {
+        this.output.line(describeDeleted(tenant).join('\t'));
+      }
+    }
+  }
+}
+
+function describeDeleted(tenant: DeletedTenant): string[] {
+  return [
+    tenant.schema,
+    tenant.deletedSchema ?? 'no schema',
+    `deleted ${tenant.deletedAt.toISOString()}`,
+    `purge after ${tenant.purgeAfter.toISOString()}`,
+    tenant.domains.join(', ') || 'no domain',
+  ];
 }
 
 function describeMigrations(entry: TenantListEntry): string {

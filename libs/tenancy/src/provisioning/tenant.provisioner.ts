@@ -143,9 +143,10 @@ export class TenantProvisioner {
             await lockSchemaForTransaction(em, purpose, name);
           }
         }
-        const [tenant] = await em.execute<{ id: number }[]>(`select id from ${this.tables.tenant} where schema = ? for update`, [
-          schema,
-        ]);
+        const [tenant] = await em.execute<{ id: number }[]>(
+          `select id from ${this.tables.tenant} where schema = ? and status <> 'deleted' for update`,
+          [schema],
+        );
         if (!tenant) {
           throw TenantNotFoundError.forSchema(schema);
         }
@@ -165,9 +166,14 @@ export class TenantProvisioner {
   /** Throws when `schema` cannot be given to a tenant: a tenant, a database role or a schema has it. */
   private async assertSchemaNameFree(em: SqlEntityManager, schema: string): Promise<void> {
     // every column the library reads: a registry a shared migration behind fails here, before any change
-    const [taken] = await em.execute(`select ${TENANT_RECORD_COLUMNS} from ${this.tables.tenant} t where t.schema = ?`, [schema]);
+    const [taken] = await em.execute<TenantRecordRow[]>(
+      `select ${TENANT_RECORD_COLUMNS} from ${this.tables.tenant} t where t.schema = ?`,
+      [schema],
+    );
     if (taken) {
-      throw TenantAlreadyExistsError.forSchema(schema);
+      throw taken.status === 'deleted'
+        ? TenantAlreadyExistsError.forDeletedTenant(schema)
+        : TenantAlreadyExistsError.forSchema(schema);
     }
     const [role] = await em.execute('select 1 from pg_roles where rolname = ?', [schema]);
     if (role) {
@@ -255,7 +261,7 @@ export class TenantProvisioner {
   private async read(schemas?: string[]): Promise<TenantDetails[]> {
     const em = this.em();
     const tenants = await em.execute<TenantRow[]>(
-      `select ${TENANT_RECORD_COLUMNS}, t.created_at, t.updated_at from ${this.tables.tenant} t${schemas ? ' where t.schema = any(?::text[])' : ''} order by t.schema`,
+      `select ${TENANT_RECORD_COLUMNS}, t.created_at, t.updated_at from ${this.tables.tenant} t where t.status <> 'deleted'${schemas ? ' and t.schema = any(?::text[])' : ''} order by t.schema`,
       schemas ? [pgArray(schemas)] : [],
     );
     if (tenants.length === 0) {

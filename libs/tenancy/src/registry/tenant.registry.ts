@@ -177,11 +177,11 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  /** Schema of every tenant in the registry (any status), in order. */
+  /** Schema of every tenant in the registry (any status but `deleted`), in order. */
   async tenantSchemas(): Promise<string[]> {
     try {
       const rows = await sqlEntityManager(this.orm.em.fork()).execute<{ schema: string }[]>(
-        `select schema from ${this.tables.tenant} order by schema`,
+        `select schema from ${this.tables.tenant} where status <> 'deleted' order by schema`,
       );
       return rows.map((row) => row.schema);
     } catch (error) {
@@ -230,8 +230,8 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
     const generation = this.generation;
     const byHost = 'host' in lookup;
     const sql = byHost
-      ? `select ${TENANT_RECORD_COLUMNS} from ${this.tables.domain} d join ${this.tables.tenant} t on t.id = d.tenant_id where d.host = ?`
-      : `select ${TENANT_RECORD_COLUMNS} from ${this.tables.tenant} t where t.schema = ?`;
+      ? `select ${TENANT_RECORD_COLUMNS} from ${this.tables.domain} d join ${this.tables.tenant} t on t.id = d.tenant_id where d.host = ? and t.status <> 'deleted'`
+      : `select ${TENANT_RECORD_COLUMNS} from ${this.tables.tenant} t where t.schema = ? and t.status <> 'deleted'`;
     let row: TenantRecordRow | undefined;
     try {
       [row] = await sqlEntityManager(this.orm.em.fork()).execute<TenantRecordRow[]>(sql, [byHost ? lookup.host : lookup.schema]);

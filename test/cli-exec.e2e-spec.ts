@@ -14,7 +14,9 @@ client.connect()
 `;
 
 // `exec -- COMMAND` as a real process: once per tenant, with the tenant's schema and DATABASE_URL
-describe('tenancy CLI: exec', () => {
+// each test runs up to ten CLI processes (each boots Nest and the ORM): on a loaded two-core
+// machine that takes longer than the default minute, so the limit here is larger
+describe('tenancy CLI: exec', { timeout: 180_000 }, () => {
   const cli = useCliTestContext();
 
   const withProjects = async (prefix: string, count: number) => {

@@ -6,7 +6,9 @@ import { eventually } from './support/eventually.js';
 import { createTestApp, databaseUrl, uniqueName } from './support/test-app.js';
 
 // `tenant:rename OLD NEW` as a real process: schema and registry row in one transaction
-describe('tenancy CLI: tenant:rename', () => {
+// each test runs up to ten CLI processes (each boots Nest and the ORM): on a loaded two-core
+// machine that takes longer than the default minute, so the limit here is larger
+describe('tenancy CLI: tenant:rename', { timeout: 180_000 }, () => {
   const cli = useCliTestContext();
   // an instance that follows registry changes through LISTEN/NOTIFY, with caches that would
   // otherwise keep the old answers for minutes

@@ -4,7 +4,9 @@ import { parseJson, runCli, useCliTestContext } from './support/cli.js';
 import { uniqueName } from './support/test-app.js';
 
 // `tenant:*` commands and the usage, as real processes
-describe('tenancy CLI: tenant commands', () => {
+// each test runs up to ten CLI processes (each boots Nest and the ORM): on a loaded two-core
+// machine that takes longer than the default minute, so the limit here is larger
+describe('tenancy CLI: tenant commands', { timeout: 180_000 }, () => {
   const cli = useCliTestContext();
 
   describe('tenant commands', () => {

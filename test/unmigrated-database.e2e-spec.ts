@@ -83,7 +83,7 @@ describe('a database whose shared migrations have not run', () => {
     const plain = await runCli(['migrate:status'], env);
     expect(plain.code, plain.stderr).toBe(0);
     expect(plain.stdout).toMatch(
-      /^public \(shared\): 0 applied, 2 pending: Migration20261126182507_initial, Migration20261203131520_tenant_suspension\n/,
+      /^public \(shared\): 0 applied, 3 pending: Migration20261126182507_initial, Migration20261203131520_tenant_suspension, Migration20261203133222_tenant_deletion\n/,
     );
     expect(plain.stdout).toMatch(RUN_SHARED);
     const json = await runCli(['migrate:status', '--json'], env);
@@ -93,7 +93,11 @@ describe('a database whose shared migrations have not run', () => {
         schema: 'public',
         set: 'shared',
         applied: [],
-        pending: ['Migration20261126182507_initial', 'Migration20261203131520_tenant_suspension'],
+        pending: [
+          'Migration20261126182507_initial',
+          'Migration20261203131520_tenant_suspension',
+          'Migration20261203133222_tenant_deletion',
+        ],
       },
     ]);
   });
@@ -118,7 +122,11 @@ describe('a database whose shared migrations have not run', () => {
     const report = await migrateTestDatabase(app);
     expect(report.shared).toMatchObject({
       status: 'migrated',
-      migrations: ['Migration20261126182507_initial', 'Migration20261203131520_tenant_suspension'],
+      migrations: [
+        'Migration20261126182507_initial',
+        'Migration20261203131520_tenant_suspension',
+        'Migration20261203133222_tenant_deletion',
+      ],
     });
     const tenant = await createTestTenant(app);
     const response = await app.inject({ method: 'GET', url: '/whoami', ...tenantRequest(tenant.domains[0].host) });

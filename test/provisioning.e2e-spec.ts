@@ -230,13 +230,15 @@ describe('provisioning', () => {
     await tenancy.createTenant({ schema: dropped, domains: [`${dropped}.example.test`] });
     await tenancy.deleteTenant(kept);
     await tenancy.deleteTenant(dropped, { dropSchema: true });
-    expect(await leftovers(app, kept, `${kept}.example.test`)).toEqual({ schema: 1, tenant: 0, domain: 0 });
+    // kept aside: the schema renamed, the row kept as deleted, the domain released
+    expect(await leftovers(app, kept, `${kept}.example.test`)).toEqual({ schema: 0, tenant: 1, domain: 0 });
     expect(await leftovers(app, dropped, `${dropped}.example.test`)).toEqual({ schema: 0, tenant: 0, domain: 0 });
     expect((await app.inject({ method: 'GET', url: '/whoami', headers: { host: `${dropped}.example.test` } })).statusCode).toBe(
       404,
     );
-    // the kept schema blocks a new tenant of that name until it is dropped
+    // the deleted tenant keeps its name until it is purged
     await expect(tenancy.createTenant({ schema: kept })).rejects.toThrow(TenantAlreadyExistsError);
-    await sql(app, `drop schema "${kept}" cascade`);
+    expect(await tenancy.purgeDeletedTenants({ schemas: [kept], all: true })).toMatchObject([{ schema: kept, status: 'purged' }]);
+    expect(await leftovers(app, kept, `${kept}.example.test`)).toEqual({ schema: 0, tenant: 0, domain: 0 });
   });
 });

@@ -67,6 +67,8 @@ describe('the tenant guard answers (example app, real PostgreSQL)', () => {
       statusCode: 423,
       error: 'Locked',
       message: `Tenant "${suspended.schema}" is suspended.`,
+      reason: null,
+      suspendedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
   });
 

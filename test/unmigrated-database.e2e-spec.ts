@@ -82,12 +82,23 @@ describe('a database whose shared migrations have not run', () => {
     const env = { DATABASE_URL: database.url };
     const plain = await runCli(['migrate:status'], env);
     expect(plain.code, plain.stderr).toBe(0);
-    expect(plain.stdout).toMatch(/^public \(shared\): 0 applied, 1 pending: Migration20261126182507_initial\n/);
+    expect(plain.stdout).toMatch(
+      /^public \(shared\): 0 applied, 3 pending: Migration20261126182507_initial, Migration20261203131520_tenant_suspension, Migration20261203133222_tenant_deletion\n/,
+    );
     expect(plain.stdout).toMatch(RUN_SHARED);
     const json = await runCli(['migrate:status', '--json'], env);
     expect(json.code, json.stderr).toBe(0);
     expect(parseJson<MigrationStatusReport>(json).schemas).toEqual([
-      { schema: 'public', set: 'shared', applied: [], pending: ['Migration20261126182507_initial'] },
+      {
+        schema: 'public',
+        set: 'shared',
+        applied: [],
+        pending: [
+          'Migration20261126182507_initial',
+          'Migration20261203131520_tenant_suspension',
+          'Migration20261203133222_tenant_deletion',
+        ],
+      },
     ]);
   });
 
@@ -109,7 +120,14 @@ describe('a database whose shared migrations have not run', () => {
 
   it('migrateTestDatabase (nestjs-tenancy/testing) migrates it, after which tenants are served', async () => {
     const report = await migrateTestDatabase(app);
-    expect(report.shared).toMatchObject({ status: 'migrated', migrations: ['Migration20261126182507_initial'] });
+    expect(report.shared).toMatchObject({
+      status: 'migrated',
+      migrations: [
+        'Migration20261126182507_initial',
+        'Migration20261203131520_tenant_suspension',
+        'Migration20261203133222_tenant_deletion',
+      ],
+    });
     const tenant = await createTestTenant(app);
     const response = await app.inject({ method: 'GET', url: '/whoami', ...tenantRequest(tenant.domains[0].host) });
     expect(response.statusCode).toBe(200);

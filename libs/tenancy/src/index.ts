@@ -12,7 +12,7 @@ export { tenantCacheKey } from './context/tenant-cache-key.js';
 export { TenantConsoleLogger } from './logging/tenant-console.logger.js';
 export { SharedRoute } from './context/shared-route.decorator.js';
 export { ResolveTenantWith } from './context/resolve-tenant-with.decorator.js';
-export type { TenantRecord } from './context/tenant-record.js';
+export type { TenantRecord, TenantSuspension } from './context/tenant-record.js';
 export {
   TENANCY_EVENTS,
   type TenantCreatedEvent,
@@ -22,6 +22,7 @@ export {
   type DomainAddedEvent,
   type DomainRemovedEvent,
 } from './events/tenancy-events.js';
+export type { DeletedTenant, PurgeOptions, PurgeResult, RestoredTenant } from './provisioning/tenant-deletion.service.js';
 export { Tenant, TenantSchema, TENANT_STATUSES, type TenantStatus } from './entities/tenant.entity.js';
 export { Domain, DomainSchema } from './entities/domain.entity.js';
 export type { TenantResolver, TenantLookup, TenancyRequest } from './resolution/tenant.resolver.js';

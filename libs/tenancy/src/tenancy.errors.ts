@@ -93,6 +93,11 @@ export class TenantNotFoundError extends TenancyHttpError {
     return new TenantNotFoundError(`No tenant has schema ${JSON.stringify(schema)}.`);
   }
 
+  /** No deleted tenant had this schema (restore, purge). */
+  static forDeletedSchema(schema: unknown): TenantNotFoundError {
+    return new TenantNotFoundError(`No deleted tenant had schema ${JSON.stringify(schema)}.`);
+  }
+
   /** `No tenant has schema "a", "b".` */
   static forSchemas(schemas: readonly string[]): TenantNotFoundError {
     return new TenantNotFoundError(`No tenant has schema ${schemas.map((schema) => JSON.stringify(schema)).join(', ')}.`);
@@ -106,6 +111,14 @@ export class TenantAlreadyExistsError extends TenancyHttpError {
   /** `A tenant with schema "acme" already exists.` */
   static forSchema(schema: string): TenantAlreadyExistsError {
     return new TenantAlreadyExistsError(`A tenant with schema ${JSON.stringify(schema)} already exists.`);
+  }
+
+  /** A deleted tenant, kept for the retention, holds the name. */
+  static forDeletedTenant(schema: string): TenantAlreadyExistsError {
+    return new TenantAlreadyExistsError(
+      `Schema ${JSON.stringify(schema)} belongs to a deleted tenant kept for the retention: restore it (tenancy tenant:restore ${schema}) ` +
+        `or purge it first (tenancy purge --schema ${schema} --all).`,
+    );
   }
 
   /** The schema exists in the database with no tenant (kept from a deleted tenant?). */
@@ -209,6 +222,16 @@ export class RegistryNotMigratedError extends TenancyHttpError {
     return new RegistryNotMigratedError(
       `The tenant registry does not exist: the shared migrations have not run on schema ${JSON.stringify(sharedSchema)}. ` +
         'Run them first: npx tenancy migrate --shared (or SchemaMigrator.migrateAll() in code).',
+      options,
+    );
+  }
+
+  /** The registry lacks columns this version of the library uses: a shared migration is pending. */
+  static outdated(sharedSchema: string, options?: ErrorOptions): RegistryNotMigratedError {
+    return new RegistryNotMigratedError(
+      `The tenant registry in schema ${JSON.stringify(sharedSchema)} lacks columns this version of nestjs-tenancy uses: ` +
+        'run the pending shared migrations (npx tenancy migrate --shared); if your app writes its own shared migrations, ' +
+        'write the missing one first (npx tenancy migration:create --shared --name tenancy_registry).',
       options,
     );
   }

@@ -5,6 +5,7 @@ import { TenantContext } from './context/tenant-context.js';
 import { TenantIsolation } from './isolation/tenant-isolation.js';
 import { SchemaMigrator } from './migrations/schema-migrator.js';
 import { TenancyChecker } from './check/tenancy.checker.js';
+import { TenantDeletionService } from './provisioning/tenant-deletion.service.js';
 import { TenantDomainsService } from './provisioning/tenant-domains.service.js';
 import { TenantProvisioner } from './provisioning/tenant.provisioner.js';
 import { RequestTenantFinder } from './resolution/request-tenant.finder.js';
@@ -47,6 +48,7 @@ import { TenancyService } from './tenancy.service.js';
     TenancyChecker,
     TenantProvisioner,
     TenantDomainsService,
+    TenantDeletionService,
     TenancyService,
     RequestTenantFinder,
     TenantResolverGuard,

@@ -15,13 +15,17 @@ describe('resolveTenancyOptions', () => {
       sharedPaths: [],
       suspendedStatus: 403,
       migrations: { tableName: 'mikro_orm_migrations' },
+      deletedRetention: 30 * 86_400_000,
     });
+    expect(resolveTenancyOptions({ deletedRetention: 0 }).deletedRetention).toBe(0);
   });
 
   it.each<[unknown, RegExp]>([
     [{ cache: { max: 0 } }, /cache.max/],
     [{ cache: { ttl: 1.5 } }, /cache.ttl/],
     [{ suspendedStatus: 200 }, /suspendedStatus/],
+    [{ deletedRetention: -1 }, /deletedRetention/],
+    [{ deletedRetention: '30d' }, /deletedRetention/],
     [{ migrations: { tenant: {} } }, /migrations.tenant/],
     [{ migrations: { tableName: 'x;drop' } }, /tableName/],
     [{ sharedPaths: ['health'] }, /sharedPaths: "health" is not a path/],

@@ -34,6 +34,7 @@ export function resolveTenancyOptions(options: TenancyModuleOptions = {}): Resol
     suspendedStatus: options.suspendedStatus ?? 403,
     resolvers: options.resolvers,
     migrationConcurrency: positiveInteger('migrationConcurrency', options.migrationConcurrency ?? 4),
+    deletedRetention: nonNegativeInteger('deletedRetention', options.deletedRetention ?? 30 * 24 * 60 * 60 * 1000),
     directDatabaseUrl: options.directDatabaseUrl || undefined,
     extraSharedSchemas: extraSharedSchemas(options.extraSharedSchemas),
   };
@@ -57,6 +58,13 @@ function extraSharedSchemas(value: unknown): string[] {
     throw new TenancyConfigError("extraSharedSchemas must be a list of schema names, e.g. ['extensions'].");
   }
   return value as string[];
+}
+
+function nonNegativeInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new TenancyConfigError(`${name} must be a number of milliseconds (0 or more), got ${JSON.stringify(value)}.`);
+  }
+  return value;
 }
 
 function positiveInteger(name: string, value: unknown): number {

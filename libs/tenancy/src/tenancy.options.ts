@@ -82,6 +82,13 @@ export interface TenancyModuleOptions {
    * @default []
    */
   extraSharedSchemas?: string[];
+  /**
+   * How long a deleted tenant is kept, in ms: `deleteTenant()` (and `tenant:delete` without
+   * `--drop-schema`) renames its schema aside and keeps its registry row, so that
+   * `restoreTenant()` gives it back; `purgeDeletedTenants()` (`tenancy purge`) drops those older.
+   * @default 2592000000 (30 days)
+   */
+  deletedRetention?: number;
 }
 
 /** Options after defaults were applied. */
@@ -102,4 +109,5 @@ export interface ResolvedTenancyOptions {
   migrationConcurrency: number;
   directDatabaseUrl?: string;
   extraSharedSchemas: string[];
+  deletedRetention: number;
 }

@@ -1,7 +1,15 @@
 import { type EntityManager, MikroORM, RequestContext } from '@mikro-orm/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { TenantContext } from './context/tenant-context.js';
+import { tenantDatabaseUrl } from './postgres/tenant-database-url.js';
 import type { TenantRecord } from './context/tenant-record.js';
+import {
+  type DeletedTenant,
+  type PurgeOptions,
+  type PurgeResult,
+  type RestoredTenant,
+  TenantDeletionService,
+} from './provisioning/tenant-deletion.service.js';
 import { TenantDomainsService } from './provisioning/tenant-domains.service.js';
 import { type CreateTenantInput, type TenantDetails, TenantProvisioner } from './provisioning/tenant.provisioner.js';
 import { TENANCY_EVENTS, TenancyEvents } from './events/tenancy-events.js';
@@ -14,8 +22,11 @@ import {
   forEachTenantOptions,
   settleEach,
 } from './tasks/for-each-tenant.js';
+import { assertTenantSchemaName } from './postgres/schema-name.js';
 import { NoTenantBoundError, TenantNotActiveError, TenantNotFoundError } from './tenancy.errors.js';
 import { TENANCY_ORM } from './tenancy-orm.provider.js';
+import { TENANCY_OPTIONS } from './tenancy.module-definition.js';
+import type { ResolvedTenancyOptions } from './tenancy.options.js';
 
 /**
  * The library's API for application code: the current tenant, running code as a tenant outside
@@ -33,6 +44,8 @@ export class TenancyService {
     private readonly provisioner: TenantProvisioner,
     private readonly domains: TenantDomainsService,
     private readonly events: TenancyEvents,
+    private readonly deletion: TenantDeletionService,
+    @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
   ) {}
 
   /** The tenant bound to the current request or `run()` scope, if any. */
@@ -68,7 +81,7 @@ export class TenancyService {
     }
     if (record.status !== 'active' && !(record.status === 'suspended' && options.allowSuspended)) {
       throw new TenantNotActiveError(
-        `Tenant "${record.schema}" is ${record.status}; pass { allowSuspended: true } to run code for a suspended tenant.`,
+        `Tenant "${record.schema}" is ${record.status}${record.suspension?.reason ? ` (${record.suspension.reason})` : ''}; pass { allowSuspended: true } to run code for a suspended tenant.`,
       );
     }
     return RequestContext.create(
@@ -129,23 +142,76 @@ export class TenancyService {
     return this.provisioner.importTenant(file, input);
   }
 
-  /** Removes a tenant and its domains; drops the schema only with `dropSchema: true`. */
-  async deleteTenant(schema: string, options: { dropSchema?: boolean } = {}): Promise<void> {
-    const { id } = await this.provisioner.details(schema);
-    await this.provisioner.delete(schema, options);
-    await this.events.emit(TENANCY_EVENTS.tenantDeleted, { tenantId: id, schema, schemaDropped: options.dropSchema === true });
+  /**
+   * Renames a tenant's schema (`newSchema` follows the rules of creation): the schema and the
+   * registry row change in one transaction under the tenant's advisory lock, and every instance's
+   * cache follows. A failure changes nothing.
+   *
+   * @example await tenancy.renameTenant('acme', 'acme_corp');
+   */
+  renameTenant(schema: string, newSchema: string): Promise<TenantDetails> {
+    return this.provisioner.rename(schema, newSchema);
   }
 
-  /** Suspends a tenant: its hosts answer 403 at once in this process. */
-  async suspend(schema: string): Promise<TenantDetails> {
-    const tenant = await this.provisioner.setStatus(schema, 'suspended');
+  /**
+   * Deletes a tenant: it is no longer served or resolvable, its domains are released. By default
+   * its schema is renamed aside (`_deleted_<id>_<schema>`) and its registry row kept, with status
+   * `deleted`, for the `deletedRetention` option: {@link restoreTenant} gives it back, and
+   * {@link purgeDeletedTenants} drops it after that. With `dropSchema: true` the row, the domains
+   * and the schema (with all its data) go at once. Returns the deleted tenant as kept (nothing with
+   * `dropSchema`).
+   */
+  async deleteTenant(schema: string, options: { dropSchema?: boolean } = {}): Promise<DeletedTenant | undefined> {
+    const { id } = await this.provisioner.details(schema);
+    let deleted: DeletedTenant | undefined;
+    if (options.dropSchema) {
+      await this.provisioner.delete(schema, { dropSchema: true });
+    } else {
+      deleted = await this.deletion.delete(schema);
+    }
+    await this.events.emit(TENANCY_EVENTS.tenantDeleted, { tenantId: id, schema, schemaDropped: options.dropSchema === true });
+    return deleted;
+  }
+
+  /**
+   * Gives a deleted tenant back: its schema under its name, its status from before, and those of
+   * its domains no other tenant took meanwhile (the others are listed in `domainsNotRestored`).
+   *
+   * @example const { domainsNotRestored } = await tenancy.restoreTenant('acme');
+   */
+  restoreTenant(schema: string): Promise<RestoredTenant> {
+    return this.deletion.restore(schema);
+  }
+
+  /**
+   * Drops the schemas and registry rows of deleted tenants older than the `deletedRetention`
+   * option (or `olderThan` ms, or all with `all`); `schemas` narrows to those tenants. One
+   * transaction per tenant; a failure is reported in its result and the others go on.
+   */
+  purgeDeletedTenants(options: PurgeOptions = {}): Promise<PurgeResult[]> {
+    return this.deletion.purge(options);
+  }
+
+  /** Deleted tenants still kept, with where their schema is and when they may be purged. */
+  listDeletedTenants(): Promise<DeletedTenant[]> {
+    return this.deletion.list();
+  }
+
+  /**
+   * Suspends a tenant: its hosts answer 403 (at once in this process, and in the others that
+   * LISTEN), with the reason (1-500 characters, optional) and the suspension time in the body.
+   *
+   * @example await tenancy.suspend('acme', { reason: 'Invoice 2026-11 unpaid' });
+   */
+  async suspend(schema: string, options: { reason?: string } = {}): Promise<TenantDetails> {
+    const tenant = await this.provisioner.suspend(schema, options.reason);
     await this.events.emit(TENANCY_EVENTS.tenantSuspended, { tenant });
     return tenant;
   }
 
-  /** Makes a suspended tenant active again. */
+  /** Makes a suspended tenant active again (its suspension reason and time are cleared). */
   async resume(schema: string): Promise<TenantDetails> {
-    const tenant = await this.provisioner.setStatus(schema, 'active');
+    const tenant = await this.provisioner.resume(schema);
     await this.events.emit(TENANCY_EVENTS.tenantResumed, { tenant });
     return tenant;
   }
@@ -181,6 +247,18 @@ export class TenancyService {
   /** A tenant with its domains. */
   getTenant(schema: string): Promise<TenantDetails> {
     return this.provisioner.details(schema);
+  }
+
+  /**
+   * A PostgreSQL URL of the app's database whose sessions start with `search_path` set to the
+   * tenant's schema, then the shared schema (`?options=-c search_path=...`), for a process or tool
+   * of its own (psql, a script). It sets session state: give it to a direct connection, not to
+   * PgBouncer in transaction mode.
+   */
+  tenantDatabaseUrl(tenant: string | TenantRecord): Promise<string> {
+    const schema = typeof tenant === 'string' ? tenant : tenant.schema;
+    assertTenantSchemaName(schema, this.options.sharedSchema);
+    return tenantDatabaseUrl(this.orm, schema, this.options.sharedSchema);
   }
 
   /** Every tenant with its domains. */

@@ -168,7 +168,13 @@ export class TenancyChecker {
     const orphanSchemas = options.schemas
       ? []
       : [...namespaces].filter(
-          (schema) => !tenantSet.has(schema) && schema !== shared && !ignored.has(schema) && !schema.startsWith('__tenancy'),
+          // `_deleted_*`: schemas of deleted tenants kept for restore (a reserved prefix; `purge` drops them)
+          (schema) =>
+            !tenantSet.has(schema) &&
+            schema !== shared &&
+            !ignored.has(schema) &&
+            !schema.startsWith('__tenancy') &&
+            !schema.startsWith('_deleted_'),
         );
     orphanSchemas.sort();
 

@@ -6,3 +6,5 @@ export { runTenancyCli, type RunTenancyCliOptions } from './tenancy-cli.runner.j
 export type { MigrationRunReport } from './migration.reporter.js';
 export type { MigrationStatusReport } from './migrate-status.command.js';
 export type { TenantListEntry } from './tenant-list.command.js';
+export type { ExecReport, ExecResult } from './exec.command.js';
+export type { PurgeReport } from './purge.command.js';

@@ -4,6 +4,7 @@ import { CheckCommand } from './check.command.js';
 import { CliOutput } from './cli.output.js';
 import { DomainAddCommand } from './domain-add.command.js';
 import { DomainRemoveCommand } from './domain-remove.command.js';
+import { ExecCommand } from './exec.command.js';
 import { MigrateDownCommand } from './migrate-down.command.js';
 import { MigrateStatusCommand } from './migrate-status.command.js';
 import { MigrateCommand } from './migrate.command.js';
@@ -14,6 +15,9 @@ import { TenantDeleteCommand } from './tenant-delete.command.js';
 import { TenantExportCommand } from './tenant-export.command.js';
 import { TenantImportCommand } from './tenant-import.command.js';
 import { TenantListCommand } from './tenant-list.command.js';
+import { TenantRenameCommand } from './tenant-rename.command.js';
+import { TenantRestoreCommand } from './tenant-restore.command.js';
+import { PurgeCommand } from './purge.command.js';
 import { TenantResumeCommand } from './tenant-resume.command.js';
 import { TenantSuspendCommand } from './tenant-suspend.command.js';
 
@@ -43,7 +47,10 @@ export const TENANCY_COMMANDS = [
   MigrationCreateCommand,
   TenantCreateCommand,
   TenantListCommand,
+  TenantRenameCommand,
   TenantDeleteCommand,
+  TenantRestoreCommand,
+  PurgeCommand,
   TenantSuspendCommand,
   TenantResumeCommand,
   DomainAddCommand,
@@ -51,6 +58,7 @@ export const TENANCY_COMMANDS = [
   CheckCommand,
   TenantExportCommand,
   TenantImportCommand,
+  ExecCommand,
 ];
 
 /**

@@ -1,5 +1,4 @@
 import { Command, Option } from 'nest-commander';
-import { quoteIdentifier } from '../postgres/schema-name.js';
 import { TenancyService } from '../tenancy.service.js';
 import { CliOutput } from './cli.output.js';
 import { TenancyCommand } from './tenancy.command.js';
@@ -7,19 +6,21 @@ import { TenancyCommand } from './tenancy.command.js';
 /** Flags of `tenant:delete`. */
 export interface TenantDeleteCommandOptions {
   dropSchema?: boolean;
+  json?: boolean;
 }
 
 /**
- * `tenant:delete SCHEMA`: removes the tenant and its domains; its schema (and all its data) is
- * dropped only with `--drop-schema`.
+ * `tenant:delete SCHEMA`: the tenant is no longer served and its domains are released; its schema
+ * is renamed aside and kept for the `deletedRetention` option (`tenant:restore` gives it back,
+ * `purge` drops it later), or dropped at once, with its registry row, with `--drop-schema`.
  *
- * @example npm run cli -- tenant:delete acme --drop-schema
+ * @example npm run cli -- tenant:delete acme
  */
 @Command({
   name: 'tenant:delete',
   arguments: '<schema>',
   argsDescription: { schema: 'schema of the tenant' },
-  description: 'remove a tenant and its domains; drop its schema only with --drop-schema',
+  description: 'delete a tenant: its schema is kept aside for the retention (tenant:restore), or dropped with --drop-schema',
 })
 export class TenantDeleteCommand extends TenancyCommand<TenantDeleteCommandOptions> {
   constructor(
@@ -29,18 +30,28 @@ export class TenantDeleteCommand extends TenancyCommand<TenantDeleteCommandOptio
     super(output);
   }
 
-  @Option({ flags: '--drop-schema', description: "also drop the tenant's schema and all its data" })
+  @Option({ flags: '--drop-schema', description: "drop the tenant's schema and all its data now (no restore)" })
   parseDropSchema(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--json', description: 'print the deleted tenant as kept, as JSON' })
+  parseJson(): boolean {
     return true;
   }
 
   protected async execute([schema]: string[], options: TenantDeleteCommandOptions): Promise<void> {
     const dropSchema = options.dropSchema === true;
-    await this.tenancy.deleteTenant(schema, { dropSchema });
-    this.output.line(
-      dropSchema
-        ? `Deleted tenant ${schema} and dropped its schema.`
-        : `Deleted tenant ${schema}; its schema ${quoteIdentifier(schema)} and its data were kept.`,
-    );
+    const deleted = await this.tenancy.deleteTenant(schema, { dropSchema });
+    if (options.json) {
+      this.output.json(deleted ?? { schema, dropped: true });
+    } else if (!deleted) {
+      this.output.line(`Deleted tenant ${schema} and dropped its schema.`);
+    } else {
+      this.output.line(
+        `Deleted tenant ${schema}; ${deleted.deletedSchema ? `its schema is kept as ${deleted.deletedSchema}` : 'it had no schema'} ` +
+          `until ${deleted.purgeAfter.toISOString()} (tenant:restore ${schema} gives it back).`,
+      );
+    }
   }
 }

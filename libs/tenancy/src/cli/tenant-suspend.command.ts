@@ -1,13 +1,19 @@
-import { Command } from 'nest-commander';
+import { Command, Option } from 'nest-commander';
 import { TenancyService } from '../tenancy.service.js';
 import { CliOutput } from './cli.output.js';
 import { TenancyCommand } from './tenancy.command.js';
 import { describeTenant } from './tenant.presenter.js';
 
+/** Flags of `tenant:suspend`. */
+export interface TenantSuspendCommandOptions {
+  reason?: string;
+}
+
 /**
- * `tenant:suspend SCHEMA`: the tenant's hosts answer 403 (after the apps' cache TTL).
+ * `tenant:suspend SCHEMA [--reason TEXT]`: the tenant's hosts answer 403 with the reason and the
+ * suspension time (at once in the apps that LISTEN, after their cache TTL in the others).
  *
- * @example npm run cli -- tenant:suspend acme
+ * @example npm run cli -- tenant:suspend acme --reason "Invoice 2026-11 unpaid"
  */
 @Command({
   name: 'tenant:suspend',
@@ -15,7 +21,7 @@ import { describeTenant } from './tenant.presenter.js';
   argsDescription: { schema: 'schema of the tenant' },
   description: 'suspend a tenant (its hosts answer 403)',
 })
-export class TenantSuspendCommand extends TenancyCommand {
+export class TenantSuspendCommand extends TenancyCommand<TenantSuspendCommandOptions> {
   constructor(
     output: CliOutput,
     private readonly tenancy: TenancyService,
@@ -23,7 +29,12 @@ export class TenantSuspendCommand extends TenancyCommand {
     super(output);
   }
 
-  protected async execute([schema]: string[]): Promise<void> {
-    this.output.line(`Suspended tenant ${describeTenant(await this.tenancy.suspend(schema))}.`);
+  @Option({ flags: '--reason <text>', description: 'why (1-500 characters; shown in the 403 answer and in tenant:list)' })
+  parseReason(value: string): string {
+    return value;
+  }
+
+  protected async execute([schema]: string[], options: TenantSuspendCommandOptions): Promise<void> {
+    this.output.line(`Suspended tenant ${describeTenant(await this.tenancy.suspend(schema, { reason: options.reason }))}.`);
   }
 }

@@ -20,6 +20,7 @@ describe('assertTenantSchemaName', () => {
     'information_schema',
     'shared',
     '__tenancy_x',
+    '_deleted_3_acme',
     42,
     null,
   ])('rejects %s', (name) => {

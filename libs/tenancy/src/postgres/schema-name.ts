@@ -2,6 +2,9 @@ import { InvalidSchemaNameError } from '../tenancy.errors.js';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** Prefix of the schemas of deleted tenants, kept aside until purged; no tenant may be named so. */
+export const DELETED_SCHEMA_PREFIX = '_deleted_';
+
 /** Schema names the library never gives to a tenant, whatever the shared schema is called. */
 export const RESERVED_SCHEMA_NAMES: ReadonlySet<string> = new Set([
   'public',
@@ -19,7 +22,7 @@ export const RESERVED_SCHEMA_NAMES: ReadonlySet<string> = new Set([
 
 /**
  * Checks that `name` can be a tenant schema: `^[a-z_][a-z0-9_]{0,62}$`, not `pg_*`, not the shared
- * schema, not a reserved name. Throws {@link InvalidSchemaNameError} saying why otherwise.
+ * schema, not a reserved name, not `_deleted_*` (deleted tenants' schemas). Throws {@link InvalidSchemaNameError} saying why otherwise.
  *
  * @example assertTenantSchemaName('acme', 'public');
  */
@@ -34,6 +37,11 @@ export function assertTenantSchemaName(name: unknown, sharedSchema: string): ass
   }
   if (name === sharedSchema || RESERVED_SCHEMA_NAMES.has(name) || name.startsWith('__tenancy')) {
     throw new InvalidSchemaNameError(`Invalid schema name "${name}": it is reserved.`);
+  }
+  if (name.startsWith(DELETED_SCHEMA_PREFIX)) {
+    throw new InvalidSchemaNameError(
+      `Invalid schema name "${name}": names starting with ${DELETED_SCHEMA_PREFIX} are reserved for the schemas of deleted tenants.`,
+    );
   }
 }
 

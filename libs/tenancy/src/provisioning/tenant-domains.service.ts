@@ -44,9 +44,10 @@ export class TenantDomainsService {
       tenantId = await this.em().transactional(async (txEm) => {
         const em = sqlEntityManager(txEm);
         // the tenant row's lock serialises domain changes of one tenant (one primary at a time)
-        const [tenant] = await em.execute<{ id: number }[]>(`select id from ${this.tables.tenant} where schema = ? for update`, [
-          schema,
-        ]);
+        const [tenant] = await em.execute<{ id: number }[]>(
+          `select id from ${this.tables.tenant} where schema = ? and status <> 'deleted' for update`,
+          [schema],
+        );
         if (!tenant) {
           throw TenantNotFoundError.forSchema(schema);
         }

@@ -1,8 +1,8 @@
 import { MikroORM } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { TenantRecord } from '../context/tenant-record.js';
+import { TENANT_RECORD_COLUMNS, type TenantRecord, type TenantRecordRow, tenantRecordOf } from '../context/tenant-record.js';
 import { isDatabaseUnavailable } from '../postgres/database-unavailable.js';
-import type { TenantStatus } from '../entities/tenant.entity.js';
 import { errorMessage, SchemaMigrator } from '../migrations/schema-migrator.js';
 import { parseDomain } from '../resolution/host.js';
 import { RegistryTables } from '../registry/registry-tables.js';
@@ -13,7 +13,6 @@ import { pgArray } from '../postgres/pg-array.js';
 import { sqlEntityManager } from '../postgres/sql-entity-manager.js';
 import { cloneSchema } from './schema.cloner.js';
 import { readRestoreScript, runClientTool, stepStatements } from './tenant-archive.js';
-import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import {
   DomainTakenError,
   InvalidSchemaNameError,
@@ -56,14 +55,13 @@ export interface TenantDetails extends TenantRecord {
   migrations?: string[];
 }
 
-interface TenantRow {
-  id: number;
-  schema: string;
-  name: string;
-  status: TenantStatus;
+interface TenantRow extends TenantRecordRow {
   created_at: Date;
   updated_at: Date;
 }
+
+/** Longest suspension reason kept. */
+const MAX_REASON_LENGTH = 500;
 
 /**
  * Creates, changes and removes tenants. Creation is all or nothing: the registry row, the
@@ -187,18 +185,7 @@ export class TenantProvisioner {
       migrations = await orm.em.fork().transactional(async (txEm) => {
         const em = sqlEntityManager(txEm);
         await lockSchemaForTransaction(em, 'tenant', schema);
-        const [taken] = await em.execute(`select 1 from ${this.tables.tenant} where schema = ?`, [schema]);
-        if (taken) {
-          throw TenantAlreadyExistsError.forSchema(schema);
-        }
-        const [role] = await em.execute('select 1 from pg_roles where rolname = ?', [schema]);
-        if (role) {
-          throw InvalidSchemaNameError.forRoleName(schema);
-        }
-        const [exists] = await em.execute('select 1 from pg_namespace where nspname = ?', [schema]);
-        if (exists) {
-          throw TenantAlreadyExistsError.forLeftoverSchema(schema);
-        }
+        await this.assertSchemaNameFree(em, schema);
         if (domains.length > 0) {
           const used = await em.execute<{ host: string }[]>(
             `select host from ${this.tables.domain} where host = any(?::text[])`,
@@ -230,6 +217,71 @@ export class TenantProvisioner {
     return { ...(await this.details(schema)), migrations };
   }
 
+  /**
+   * Renames a tenant's schema: the schema and the registry row change in one transaction, under
+   * the advisory locks of both names (tenant and migration locks, so that no provisioning or
+   * migration run of either name interleaves). `newSchema` follows the rules of creation. Other
+   * processes drop their cached entries when the change is announced; a request still holding the
+   * old name fails as for a deleted tenant (404), it never sees a half-renamed tenant.
+   */
+  async rename(schema: string, newSchema: string): Promise<TenantDetails> {
+    assertTenantSchemaName(newSchema, this.options.sharedSchema);
+    if (newSchema === schema) {
+      throw new InvalidTenantInputError(`Tenant "${schema}" already has this schema name.`);
+    }
+    const orm = await this.migrator.migrationOrm('tenant');
+    let tenantId: number;
+    try {
+      tenantId = await orm.em.fork().transactional(async (txEm) => {
+        const em = sqlEntityManager(txEm);
+        // both names, in one order for every caller, so that two renames never wait on each other
+        for (const purpose of ['tenant', 'migration'] as const) {
+          for (const name of [schema, newSchema].sort()) {
+            await lockSchemaForTransaction(em, purpose, name);
+          }
+        }
+        const [tenant] = await em.execute<{ id: number }[]>(
+          `select id from ${this.tables.tenant} where schema = ? and status <> 'deleted' for update`,
+          [schema],
+        );
+        if (!tenant) {
+          throw TenantNotFoundError.forSchema(schema);
+        }
+        await this.assertSchemaNameFree(em, newSchema);
+        await em.execute(`alter schema ${quoteIdentifier(schema)} rename to ${quoteIdentifier(newSchema)}`);
+        await em.execute(`update ${this.tables.tenant} set schema = ?, updated_at = now() where id = ?`, [newSchema, tenant.id]);
+        return Number(tenant.id);
+      });
+    } catch (error) {
+      throw this.translateRenameError(error, schema, newSchema);
+    }
+    await this.notifier.changed({ tenantId, schema: newSchema });
+    this.logger.log(`Renamed tenant "${schema}" to "${newSchema}".`);
+    return this.details(newSchema);
+  }
+
+  /** Throws when `schema` cannot be given to a tenant: a tenant, a database role or a schema has it. */
+  private async assertSchemaNameFree(em: SqlEntityManager, schema: string): Promise<void> {
+    // every column the library reads: a registry a shared migration behind fails here, before any change
+    const [taken] = await em.execute<TenantRecordRow[]>(
+      `select ${TENANT_RECORD_COLUMNS} from ${this.tables.tenant} t where t.schema = ?`,
+      [schema],
+    );
+    if (taken) {
+      throw taken.status === 'deleted'
+        ? TenantAlreadyExistsError.forDeletedTenant(schema)
+        : TenantAlreadyExistsError.forSchema(schema);
+    }
+    const [role] = await em.execute('select 1 from pg_roles where rolname = ?', [schema]);
+    if (role) {
+      throw InvalidSchemaNameError.forRoleName(schema);
+    }
+    const [exists] = await em.execute('select 1 from pg_namespace where nspname = ?', [schema]);
+    if (exists) {
+      throw TenantAlreadyExistsError.forLeftoverSchema(schema);
+    }
+  }
+
   /** Removes a tenant and its domains; drops its schema (and all its data) only with `dropSchema`. */
   async delete(schema: string, options: { dropSchema?: boolean } = {}): Promise<void> {
     const tenant = await this.details(schema);
@@ -247,10 +299,40 @@ export class TenantProvisioner {
     this.logger.log(`Deleted tenant "${schema}"${options.dropSchema ? ' and dropped its schema' : ''}.`);
   }
 
-  /** Sets a tenant's status (`active` or `suspended`). */
-  async setStatus(schema: string, status: Exclude<TenantStatus, 'provisioning'>): Promise<TenantDetails> {
+  /**
+   * Suspends a tenant, with an optional reason (1-500 characters) stored with the suspension time.
+   * Suspending a suspended tenant replaces the reason and keeps the time.
+   */
+  async suspend(schema: string, reason?: string): Promise<TenantDetails> {
+    if (
+      reason !== undefined &&
+      (typeof reason !== 'string' ||
+        reason.trim().length === 0 ||
+        reason.length > MAX_REASON_LENGTH ||
+        // eslint-disable-next-line no-control-regex
+        /[\u0000-\u001f\u007f]/.test(reason))
+    ) {
+      throw new InvalidTenantInputError(
+        `The suspension reason must be 1-${MAX_REASON_LENGTH} characters on one line (no control characters).`,
+      );
+    }
     const tenant = await this.details(schema);
-    await this.em().execute(`update ${this.tables.tenant} set status = ?, updated_at = now() where id = ?`, [status, tenant.id]);
+    await this.em().execute(
+      `update ${this.tables.tenant} set status = 'suspended', suspended_reason = ?, ` +
+        `suspended_at = case when status = 'suspended' and suspended_at is not null then suspended_at else now() end, updated_at = now() where id = ?`,
+      [reason?.trim() ?? null, tenant.id],
+    );
+    await this.notifier.changed({ tenantId: tenant.id });
+    return this.details(schema);
+  }
+
+  /** Makes a suspended tenant active again, forgetting the suspension's reason and time. */
+  async resume(schema: string): Promise<TenantDetails> {
+    const tenant = await this.details(schema);
+    await this.em().execute(
+      `update ${this.tables.tenant} set status = 'active', suspended_reason = null, suspended_at = null, updated_at = now() where id = ?`,
+      [tenant.id],
+    );
     await this.notifier.changed({ tenantId: tenant.id });
     return this.details(schema);
   }
@@ -276,7 +358,7 @@ export class TenantProvisioner {
   private async read(schemas?: string[]): Promise<TenantDetails[]> {
     const em = this.em();
     const tenants = await em.execute<TenantRow[]>(
-      `select id, schema, name, status, created_at, updated_at from ${this.tables.tenant}${schemas ? ' where schema = any(?::text[])' : ''} order by schema`,
+      `select ${TENANT_RECORD_COLUMNS}, t.created_at, t.updated_at from ${this.tables.tenant} t where t.status <> 'deleted'${schemas ? ' and t.schema = any(?::text[])' : ''} order by t.schema`,
       schemas ? [pgArray(schemas)] : [],
     );
     if (tenants.length === 0) {
@@ -287,10 +369,7 @@ export class TenantProvisioner {
       [pgArray(tenants.map((tenant) => tenant.id))],
     );
     return tenants.map((row) => ({
-      id: Number(row.id),
-      schema: row.schema,
-      name: row.name,
-      status: row.status,
+      ...tenantRecordOf(row),
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
       domains: domains
@@ -301,6 +380,25 @@ export class TenantProvisioner {
 
   private em() {
     return sqlEntityManager(this.orm.em.fork());
+  }
+
+  /** Turns an error of `rename` into the library's error for it. */
+  private translateRenameError(error: unknown, schema: string, newSchema: string): Error {
+    const explained = this.tables.explain(error);
+    if (explained instanceof RegistryNotMigratedError) {
+      return explained;
+    }
+    if (error instanceof TenancyError || isDatabaseUnavailable(error)) {
+      return error as Error;
+    }
+    const code = (error as { code?: string }).code;
+    if (code === '23505' || code === '42P06') {
+      return new TenantAlreadyExistsError(`A tenant or schema named "${newSchema}" already exists.`);
+    }
+    return new ProvisioningError(
+      `Renaming tenant "${schema}" to "${newSchema}" failed and was rolled back: ${errorMessage(error)}`,
+      { cause: error },
+    );
   }
 
   /** Turns an error of `create` into the library's error for it. */

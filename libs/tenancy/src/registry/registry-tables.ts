@@ -1,4 +1,4 @@
-import { type MikroORM, TableNotFoundException } from '@mikro-orm/core';
+import { InvalidFieldNameException, type MikroORM, TableNotFoundException } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { Domain } from '../entities/domain.entity.js';
 import { Tenant } from '../entities/tenant.entity.js';
@@ -27,12 +27,17 @@ export class RegistryTables {
 
   /**
    * The error to throw for a failed query on the registry: a {@link RegistryNotMigratedError} when
-   * a table is missing (the registry's queries name no other table), the error itself otherwise.
+   * a table is missing (the registry's queries name no other table) or lacks a column of this
+   * version (a shared migration is pending), the error itself otherwise.
    */
   explain(error: unknown): unknown {
-    return error instanceof TableNotFoundException
-      ? RegistryNotMigratedError.inSchema(this.sharedSchema, { cause: error })
-      : error;
+    if (error instanceof TableNotFoundException) {
+      return RegistryNotMigratedError.inSchema(this.sharedSchema, { cause: error });
+    }
+    if (error instanceof InvalidFieldNameException) {
+      return RegistryNotMigratedError.outdated(this.sharedSchema, { cause: error });
+    }
+    return error;
   }
 
   /** Whether both tables exist. */

@@ -1,8 +1,7 @@
 import { MikroORM } from '@mikro-orm/core';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import type { TenantRecord } from '../context/tenant-record.js';
-import type { TenantStatus } from '../entities/tenant.entity.js';
+import { TENANT_RECORD_COLUMNS, type TenantRecord, type TenantRecordRow, tenantRecordOf } from '../context/tenant-record.js';
 import { sqlEntityManager } from '../postgres/sql-entity-manager.js';
 import { TENANCY_OPTIONS } from '../tenancy.module-definition.js';
 import type { ResolvedTenancyOptions } from '../tenancy.options.js';
@@ -30,13 +29,6 @@ export interface TenantChange {
   hosts?: string[];
   /** A schema that now has a tenant. */
   schema?: string;
-}
-
-interface TenantRow {
-  id: number;
-  schema: string;
-  name: string;
-  status: TenantStatus;
 }
 
 /**
@@ -199,11 +191,11 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  /** Schema of every tenant in the registry (any status), in order. */
+  /** Schema of every tenant in the registry (any status but `deleted`), in order. */
   async tenantSchemas(): Promise<string[]> {
     try {
       const rows = await sqlEntityManager(this.orm.em.fork()).execute<{ schema: string }[]>(
-        `select schema from ${this.tables.tenant} order by schema`,
+        `select schema from ${this.tables.tenant} where status <> 'deleted' order by schema`,
       );
       return rows.map((row) => row.schema);
     } catch (error) {
@@ -252,11 +244,11 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
     const generation = this.generation;
     const byHost = 'host' in lookup;
     const sql = byHost
-      ? `select t.id, t.schema, t.name, t.status from ${this.tables.domain} d join ${this.tables.tenant} t on t.id = d.tenant_id where d.host = ?`
-      : `select t.id, t.schema, t.name, t.status from ${this.tables.tenant} t where t.schema = ?`;
-    let row: TenantRow | undefined;
+      ? `select ${TENANT_RECORD_COLUMNS} from ${this.tables.domain} d join ${this.tables.tenant} t on t.id = d.tenant_id where d.host = ? and t.status <> 'deleted'`
+      : `select ${TENANT_RECORD_COLUMNS} from ${this.tables.tenant} t where t.schema = ? and t.status <> 'deleted'`;
+    let row: TenantRecordRow | undefined;
     try {
-      [row] = await sqlEntityManager(this.orm.em.fork()).execute<TenantRow[]>(sql, [byHost ? lookup.host : lookup.schema]);
+      [row] = await sqlEntityManager(this.orm.em.fork()).execute<TenantRecordRow[]>(sql, [byHost ? lookup.host : lookup.schema]);
     } catch (error) {
       throw this.tables.explain(error);
     }
@@ -267,7 +259,7 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
       }
       return undefined;
     }
-    const tenant: TenantRecord = Object.freeze({ id: Number(row.id), schema: row.schema, name: row.name, status: row.status });
+    const tenant = tenantRecordOf(row);
     if (current) {
       this.cache.set(key, tenant);
     }

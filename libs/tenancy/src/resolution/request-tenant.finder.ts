@@ -103,9 +103,16 @@ export class RequestTenantFinder {
     }
     if (tenant.status !== 'active') {
       const status = this.options.suspendedStatus;
+      const reason = tenant.suspension?.reason ?? null;
       throw withErrorExtensions(
         new HttpException(
-          { statusCode: status, error: httpErrorName(status), message: `Tenant "${tenant.schema}" is suspended.` },
+          {
+            statusCode: status,
+            error: httpErrorName(status),
+            message: `Tenant "${tenant.schema}" is suspended${reason ? `: ${reason}` : ''}.`,
+            reason,
+            suspendedAt: tenant.suspension?.since.toISOString() ?? null,
+          },
           status,
         ),
       );

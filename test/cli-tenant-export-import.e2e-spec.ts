@@ -1,8 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TenancyCheckReport, TenantDetails } from 'nestjs-tenancy';
-import { beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrationFolder, parseJson, runCli, useCliTestContext, writeMigration } from './support/cli.js';
 import { uniqueName } from './support/test-app.js';
 
@@ -10,7 +13,41 @@ import { uniqueName } from './support/test-app.js';
 // each test runs a dozen CLI processes, seconds each on a busy machine
 const CLI_TEST_TIMEOUT = 240_000;
 
-describe('tenancy CLI: tenant:export and tenant:import', () => {
+/** Major versions of the machine's pg_dump and of the test server: the tools must not be older. */
+async function versions(): Promise<{ tools: number; server: number }> {
+  const tools = Number(/(\d+)/.exec(execFileSync('pg_dump', ['--version'], { encoding: 'utf8' }))?.[1]);
+  const client = new pg.Client({ connectionString: inject('databaseUrl') });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ v: string }>("select current_setting('server_version_num') as v");
+    return { tools, server: Math.floor(Number(rows[0].v) / 10000) };
+  } finally {
+    await client.end();
+  }
+}
+const { tools, server } = await versions();
+/** One of the two suites below is defined, the one this machine's tools and server call for. */
+const suiteWhen = (condition: boolean): typeof describe =>
+  condition ? describe : ((() => undefined) as unknown as typeof describe);
+
+// The embedded PostgreSQL 18 ships no client tools, and this machine's are PostgreSQL 15's: there
+// the round trip cannot run, and what a user with such tools gets is a clear refusal (tested below).
+suiteWhen(tools < server)(`tenant:export with pg_dump ${tools} and a PostgreSQL ${server} server`, () => {
+  const cli = useCliTestContext();
+
+  it('refuses with one line naming the version mismatch, and writes no file', { timeout: CLI_TEST_TIMEOUT }, async () => {
+    const [source] = await cli.createTenants('exp_old', 1);
+    const file = join(tmpdir(), `${source}.dump`);
+    const run = await runCli(['tenant:export', source, '--out', file]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^error: pg_dump is older than the PostgreSQL server \(.*server version mismatch.*\): install the PostgreSQL client tools of the server's major version or newer\.\n$/,
+    );
+    expect(existsSync(file)).toBe(false);
+  });
+});
+
+suiteWhen(tools >= server)('tenancy CLI: tenant:export and tenant:import', () => {
   const cli = useCliTestContext();
   let dir: string;
 

@@ -44,7 +44,13 @@ export function runClientTool(tool: string, args: string[], orm: Options): Promi
     child.once('close', (code) =>
       code === 0
         ? resolve(Buffer.concat(out).toString('utf8'))
-        : reject(new ProvisioningError(`${tool} failed (exit ${code}): ${err.replace(/\s+/g, ' ').trim()}`)),
+        : reject(
+            new ProvisioningError(
+              /server version mismatch/.test(err)
+                ? `${tool} is older than the PostgreSQL server (${err.replace(/\s+/g, ' ').trim()}): install the PostgreSQL client tools of the server's major version or newer.`
+                : `${tool} failed (exit ${code}): ${err.replace(/\s+/g, ' ').trim()}`,
+            ),
+          ),
     );
   });
 }

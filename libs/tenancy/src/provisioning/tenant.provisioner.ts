@@ -1,3 +1,4 @@
+import { rename, rm } from 'node:fs/promises';
 import { MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
@@ -119,11 +120,20 @@ export class TenantProvisioner {
    */
   async exportTenant(schema: string, file: string): Promise<{ schema: string; file: string }> {
     await this.details(schema);
-    await runClientTool(
-      'pg_dump',
-      ['--format=custom', `--schema=${schema}`, '--no-owner', '--no-privileges', `--file=${file}`],
-      this.orm.config.getAll(),
-    );
+    // written beside the target and renamed once complete: a failed dump leaves no file, and does
+    // not clobber one that was there
+    const partial = `${file}.${process.pid}.partial`;
+    try {
+      await runClientTool(
+        'pg_dump',
+        ['--format=custom', `--schema=${schema}`, '--no-owner', '--no-privileges', `--file=${partial}`],
+        this.orm.config.getAll(),
+      );
+      await rename(partial, file);
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw error;
+    }
     return { schema, file };
   }
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UNBOUND_SCHEMA } from '../tenancy.constants.js';
-import { CrossTenantAccessError, NoTenantBoundError, TenantIsolationError } from '../tenancy.errors.js';
+import { CrossTenantAccessError, NoTenantBoundError, TenantIsolationError, UncheckedSqlError } from '../tenancy.errors.js';
 import { loadSqlParser } from './sql-statement.reader.js';
 import { TenantSqlGuard } from './tenant-sql.guard.js';
 
@@ -146,5 +146,40 @@ describe('isolation errors', () => {
     expect(error.name).toBe('NoTenantBoundError');
     expect(new Error('x')).not.toBeInstanceOf(TenancyError);
     expect(error).not.toBeInstanceOf(CrossTenantAccessError);
+  });
+});
+
+describe('TenantSqlGuard readings kept between statements', () => {
+  it('refuses an empty statement as SQL it cannot check (the parser reads none), also the second time', () => {
+    const guard = new TenantSqlGuard({ tenantTables: tables, sharedSchemas: ['public'], boundSchema: () => undefined });
+    expect(() => guard.check('')).toThrow(UncheckedSqlError);
+    expect(() => guard.check('')).toThrow(UncheckedSqlError);
+  });
+
+  it('keeps the reading of a statement sent with values apart from the same text sent without', () => {
+    // MikroORM replaces `?` only when there are values: the same text is another statement then
+    const guard = new TenantSqlGuard({
+      tenantTables: tables,
+      sharedSchemas: ['public'],
+      boundSchema: () => 'acme',
+      shape: (sql) => ({ text: sql.replace('?', '$1'), placeholders: [1] }),
+      isPlain: () => true,
+    });
+    expect(() => guard.check('select ? from "acme"."task"', ['v'])).not.toThrow();
+    expect(() => guard.check('select ? from "acme"."task"')).toThrow(TenantIsolationError);
+    expect(() => guard.check('select ? from "acme"."task"', ['v'])).not.toThrow();
+  });
+
+  it('keys a statement whose values hold SQL by its shape, not by its text', () => {
+    const guard = new TenantSqlGuard({
+      tenantTables: tables,
+      sharedSchemas: ['public'],
+      boundSchema: () => 'acme',
+      shape: (sql, params) => ({ text: sql.replace('??', String(params[0])), placeholders: [] }),
+      isPlain: (sql) => !sql.includes('??'),
+    });
+    expect(() => guard.check('select * from ??', ['"acme"."project"'])).not.toThrow();
+    expect(() => guard.check('select * from ??', ['"globex"."project"'])).toThrow(CrossTenantAccessError);
+    expect(() => guard.check('select * from ??', ['"acme"."project"'])).not.toThrow();
   });
 });

@@ -173,8 +173,10 @@ describe('TenantResolverGuard', () => {
       expect(registry.lookup).toHaveBeenCalledTimes(6);
     });
 
-    it('takes patterns alone, and the root path', async () => {
-      expect(through(guardWith(() => undefined, { sharedPaths: [/^\/metrics\//] }).guard, '/metrics/cpu')).toBe(true);
+    it('takes patterns alone (any of them), and the root path', async () => {
+      const patterns = guardWith(() => undefined, { sharedPaths: [/^\/metrics\//, /^\/probes\//] }).guard;
+      expect(through(patterns, '/metrics/cpu')).toBe(true);
+      expect(through(patterns, '/probes/live')).toBe(true);
       expect(through(guardWith(() => undefined, { sharedPaths: ['/'] }).guard, '/')).toBe(true);
       expect(through(guardWith(() => undefined, { sharedPaths: ['/'] }).guard, '/?x')).toBe(true);
     });

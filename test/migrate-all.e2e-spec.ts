@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Migration20261126182507_initial as InitialTenantMigration } from '../apps/example/src/migrations/tenant/Migration20261126182507_initial.js';
 import { migrations, ormOptions } from '../apps/example/src/orm.config.js';
 import { openSession, waitForBlockedStatement } from './support/database-session.js';
-import { createTestApp, databaseUrl, uniqueName } from './support/test-app.js';
+import { createTestApp, databaseUrl, sql, uniqueName } from './support/test-app.js';
 
 /** A second tenant migration: a table of labels. */
 class LabelMigration extends Migration {
@@ -120,6 +120,25 @@ describe('SchemaMigrator.migrateAll (real PostgreSQL)', () => {
     );
     expect((await migrator.states('tenant', [a])).get(a)?.pending).toEqual([LABEL]);
     await migrator.migrateTenant(a);
+  });
+
+  it('reads migration names recorded with their file extension (older MikroORM versions) as applied', async () => {
+    await migrator.revert('tenant', a);
+    await sql(context, `insert into "${a}"."mikro_orm_migrations" ("name") values (?), (?)`, [
+      `${LABEL}.js`,
+      'Migration20990103000000_x.ts',
+    ]);
+    try {
+      expect((await migrator.states('tenant', [a])).get(a)).toEqual({
+        schema: a,
+        set: 'tenant',
+        applied: [INITIAL, LABEL, 'Migration20990103000000_x'],
+        pending: [],
+      });
+    } finally {
+      await sql(context, `delete from "${a}"."mikro_orm_migrations" where "name" like '%.%s'`);
+      await migrator.migrateTenant(a);
+    }
   });
 
   describe('while another runner holds a schema', () => {

@@ -108,6 +108,12 @@ describe('TenantSqlGuard on names other than tables', () => {
     "copy acme.project to '/tmp/x'",
     'select * from pg_toast.pg_toast_1234',
     'create temp view v as select 1',
+    "select 'x.y.acme.task'::regclass",
+    'select * from public.pg_stats',
+    "select set_config(current_setting('app.setting'), 'acme', false)",
+    'reindex system app',
+    "select to_regclass('globex.project')",
+    "copy acme.project to program 'cat'",
   ])('refuses %s', (sql) => {
     expect(() => guard.check(sql)).toThrow(TenantIsolationError);
   });
@@ -118,6 +124,11 @@ describe('TenantSqlGuard on names other than tables', () => {
     'select 1::pg_catalog.int4',
     'alter table acme.project alter column name type acme.t',
     'create sequence acme.s owned by acme.project.id',
+    // the outer CTE named like a tenant table is still in scope after an inner one of that name
+    'with project as (select 1) select * from (with project as (select 2) select * from project) a, project',
+    'with recursive project(n) as (select 1 union all select n + 1 from project where n < 3) select * from project',
+    'create temp table scratch (id int) on commit drop',
+    "select to_regclass('acme.project')",
   ])('passes %s', (sql) => {
     expect(() => guard.check(sql)).not.toThrow();
   });

@@ -33,7 +33,9 @@ if (mutate.length === 0) {
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
-  vitest: { configFile: 'vitest.mutate.config.ts' },
+  // forks, as `npm test` runs (Stryker's default is threads): a worker thread's larger stack changes
+  // how deep the SQL check can walk (test/sql-check-redteam.e2e-spec.ts, F9)
+  vitest: { configFile: 'vitest.mutate.config.ts', pool: 'forks' },
   checkers: ['typescript'],
   tsconfigFile: 'tsconfig.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },

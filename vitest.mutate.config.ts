@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { mergeConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import base from './vitest.config.js';
@@ -20,4 +21,21 @@ class QuickestFirstSequencer extends BaseSequencer {
   }
 }
 
-export default mergeConfig(base, { test: { sequence: { sequencer: QuickestFirstSequencer } } });
+/** The library's source entry `entry` (e.g. `index.ts`) beside this config file. */
+const source = (entry: string): string => fileURLToPath(new URL(`./libs/tenancy/src/${entry}`, import.meta.url));
+
+export default mergeConfig(base, {
+  // Stryker runs the tests in a sandbox copy of the project whose node_modules is a link to the
+  // project's: `nestjs-tenancy` (a workspace link, ../libs/tenancy) would resolve to the original,
+  // unmutated sources, so every test importing the package name (the example app, the e2e tests)
+  // would test the original library, and two copies of its classes would meet in one process. The
+  // package's entries point into this copy instead.
+  resolve: {
+    alias: [
+      { find: /^nestjs-tenancy$/, replacement: source('index.ts') },
+      { find: /^nestjs-tenancy\/testing$/, replacement: source('testing/index.ts') },
+      { find: /^nestjs-tenancy\/cli$/, replacement: source('cli/index.ts') },
+    ],
+  },
+  test: { sequence: { sequencer: QuickestFirstSequencer } },
+});

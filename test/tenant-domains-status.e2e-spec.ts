@@ -101,9 +101,9 @@ describe('tenant domains and status (real PostgreSQL)', () => {
     const details = await tenancy.createTenant({ schema, domains: [host, host.toUpperCase()] });
     expect(details).toMatchObject({ schema, name: schema, status: 'active', domains: [{ host, isPrimary: true }] });
     for (const name of ['', '   ', 'x'.repeat(201)]) {
-      await expect(tenancy.createTenant({ schema: uniqueName('bad'), name }), JSON.stringify(name)).rejects.toThrow(
-        InvalidTenantInputError,
-      );
+      const refusal = tenancy.createTenant({ schema: uniqueName('bad'), name });
+      await expect(refusal, JSON.stringify(name)).rejects.toThrow(InvalidTenantInputError);
+      await expect(refusal, JSON.stringify(name)).rejects.toThrow('The tenant name must be 1-200 characters.');
     }
     const long = uniqueName('long');
     created.push(long);

@@ -36,6 +36,9 @@ describe('domain operations (TenancyService, TenantDomainsService)', () => {
       { host: extra, isPrimary: true },
       { host: tenant.domains[0].host, isPrimary: false },
     ]);
+    await expect(tenancy.removeDomain(extra)).rejects.toThrow(
+      new PrimaryDomainError(`Domain "${extra}" is the tenant's primary domain: make another domain primary first.`),
+    );
     await expect(tenancy.removeDomain(extra)).rejects.toThrow(PrimaryDomainError);
     await tenancy.makePrimaryDomain(tenant.domains[0].host);
     await tenancy.removeDomain(extra);
@@ -76,5 +79,24 @@ describe('domain operations (TenancyService, TenantDomainsService)', () => {
       await sql(app, `alter table public.domain drop constraint ${constraint}`);
     }
     expect((await tenancy.getTenant(tenant.schema)).domains.map((domain) => domain.host)).not.toContain(host);
+  });
+
+  it('a failing makePrimaryDomain says that making the domain primary failed, with the database error as cause', async () => {
+    const host = `${uniqueName('second').replaceAll('_', '-')}.dom.test`;
+    await tenancy.addDomain(tenant.schema, host);
+    const constraint = uniqueName('test_refuse_primary');
+    await sql(app, `alter table public.domain add constraint ${constraint} check (host <> '${host}' or not is_primary)`);
+    try {
+      const error = await tenancy.makePrimaryDomain(host).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TenancyError);
+      expect((error as Error).message).toMatch(
+        new RegExp(`^Making domain "${host}" primary failed; nothing was changed: .*${constraint}`),
+      );
+      expect((error as Error).cause).toBeInstanceOf(Error);
+    } finally {
+      await sql(app, `alter table public.domain drop constraint ${constraint}`);
+      await tenancy.removeDomain(host);
+    }
+    expect((await tenancy.getTenant(tenant.schema)).domains).toEqual([{ host: tenant.domains[0].host, isPrimary: true }]);
   });
 });

@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
-import type { INestApplicationContext } from '@nestjs/common';
+import { type INestApplicationContext, Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   MigrationError,
@@ -11,7 +11,7 @@ import {
   type SchemaMigrationResult,
 } from 'nestjs-tenancy';
 import { dropTestTenants } from 'nestjs-tenancy/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Migration20261126182507_initial as InitialTenantMigration } from '../apps/example/src/migrations/tenant/Migration20261126182507_initial.js';
 import { migrations, ormOptions } from '../apps/example/src/orm.config.js';
 import { createTestApp, databaseUrl, sql, uniqueName } from './support/test-app.js';
@@ -113,12 +113,20 @@ describe('tenant migration runs (real PostgreSQL)', () => {
     await migrator.revert('tenant', schemas[0]);
     const reported: SchemaMigrationResult[] = [];
     await sql(context, `create table "${schemas[2]}"."note" ("id" int)`); // its migration will fail
-    const results = await migrator.migrateTenants([...schemas, ghost], { concurrency: 2, onResult: (r) => reported.push(r) });
+    const debugged: string[] = [];
+    const debug = vi.spyOn(Logger.prototype, 'debug').mockImplementation((message: unknown) => {
+      debugged.push(String(message));
+    });
+    const results = await migrator
+      .migrateTenants([...schemas, ghost], { concurrency: 2, onResult: (r) => reported.push(r) })
+      .finally(() => debug.mockRestore());
     const bySchema = new Map(results.map((result) => [result.schema, result]));
     expect(bySchema.get(schemas[0])).toMatchObject({ status: 'migrated', migrations: [NOTE] });
     expect(bySchema.get(schemas[1])).toMatchObject({ status: 'migrated', migrations: [NOTE] });
     expect(bySchema.get(schemas[2])).toMatchObject({ status: 'failed', migrations: [] });
     expect(bySchema.get(schemas[2])?.error).toMatch(/^Migrating tenant schema "mig_c_\w+" failed: .*"note" already exists/);
+    // said at debug level too, for apps that do not print the results
+    expect(debugged).toContainEqual(bySchema.get(schemas[2])?.error);
     expect(bySchema.get(ghost)).toMatchObject({ status: 'migrated', migrations: [INITIAL, NOTE] });
     expect(reported).toHaveLength(4);
     expect(new Set(reported)).toEqual(new Set(results));

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UNBOUND_SCHEMA } from '../tenancy.constants.js';
-import { CrossTenantAccessError, NoTenantBoundError, TenantIsolationError } from '../tenancy.errors.js';
+import { CrossTenantAccessError, NoTenantBoundError, TenantIsolationError, UncheckedSqlError } from '../tenancy.errors.js';
 import { loadSqlParser } from './sql-statement.reader.js';
 import { TenantSqlGuard } from './tenant-sql.guard.js';
 
@@ -108,6 +108,12 @@ describe('TenantSqlGuard on names other than tables', () => {
     "copy acme.project to '/tmp/x'",
     'select * from pg_toast.pg_toast_1234',
     'create temp view v as select 1',
+    "select 'x.y.acme.task'::regclass",
+    'select * from public.pg_stats',
+    "select set_config(current_setting('app.setting'), 'acme', false)",
+    'reindex system app',
+    "select to_regclass('globex.project')",
+    "copy acme.project to program 'cat'",
   ])('refuses %s', (sql) => {
     expect(() => guard.check(sql)).toThrow(TenantIsolationError);
   });
@@ -118,6 +124,11 @@ describe('TenantSqlGuard on names other than tables', () => {
     'select 1::pg_catalog.int4',
     'alter table acme.project alter column name type acme.t',
     'create sequence acme.s owned by acme.project.id',
+    // the outer CTE named like a tenant table is still in scope after an inner one of that name
+    'with project as (select 1) select * from (with project as (select 2) select * from project) a, project',
+    'with recursive project(n) as (select 1 union all select n + 1 from project where n < 3) select * from project',
+    'create temp table scratch (id int) on commit drop',
+    "select to_regclass('acme.project')",
   ])('passes %s', (sql) => {
     expect(() => guard.check(sql)).not.toThrow();
   });
@@ -146,5 +157,40 @@ describe('isolation errors', () => {
     expect(error.name).toBe('NoTenantBoundError');
     expect(new Error('x')).not.toBeInstanceOf(TenancyError);
     expect(error).not.toBeInstanceOf(CrossTenantAccessError);
+  });
+});
+
+describe('TenantSqlGuard readings kept between statements', () => {
+  it('refuses an empty statement as SQL it cannot check (the parser reads none), also the second time', () => {
+    const guard = new TenantSqlGuard({ tenantTables: tables, sharedSchemas: ['public'], boundSchema: () => undefined });
+    expect(() => guard.check('')).toThrow(UncheckedSqlError);
+    expect(() => guard.check('')).toThrow(UncheckedSqlError);
+  });
+
+  it('keeps the reading of a statement sent with values apart from the same text sent without', () => {
+    // MikroORM replaces `?` only when there are values: the same text is another statement then
+    const guard = new TenantSqlGuard({
+      tenantTables: tables,
+      sharedSchemas: ['public'],
+      boundSchema: () => 'acme',
+      shape: (sql) => ({ text: sql.replace('?', '$1'), placeholders: [1] }),
+      isPlain: () => true,
+    });
+    expect(() => guard.check('select ? from "acme"."task"', ['v'])).not.toThrow();
+    expect(() => guard.check('select ? from "acme"."task"')).toThrow(TenantIsolationError);
+    expect(() => guard.check('select ? from "acme"."task"', ['v'])).not.toThrow();
+  });
+
+  it('keys a statement whose values hold SQL by its shape, not by its text', () => {
+    const guard = new TenantSqlGuard({
+      tenantTables: tables,
+      sharedSchemas: ['public'],
+      boundSchema: () => 'acme',
+      shape: (sql, params) => ({ text: sql.replace('??', String(params[0])), placeholders: [] }),
+      isPlain: (sql) => !sql.includes('??'),
+    });
+    expect(() => guard.check('select * from ??', ['"acme"."project"'])).not.toThrow();
+    expect(() => guard.check('select * from ??', ['"globex"."project"'])).toThrow(CrossTenantAccessError);
+    expect(() => guard.check('select * from ??', ['"acme"."project"'])).not.toThrow();
   });
 });

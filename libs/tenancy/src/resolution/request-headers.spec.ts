@@ -48,3 +48,35 @@ describe('HeaderTenantResolver reading its header', () => {
     expect(new HeaderTenantResolver().resolve({ headers: { 'x-tenant': [] } })).toBeUndefined();
   });
 });
+
+describe('HostTenantResolver reading the request target and forwarded values', () => {
+  it('takes the host of an absolute-form request target (http or https), over Host', () => {
+    const resolver = new HostTenantResolver();
+    expect(resolver.resolve({ headers: { host: 'globex.localhost' }, url: 'http://Acme.localhost:3000/x?y#z' })).toEqual({
+      host: 'acme.localhost',
+    });
+    expect(resolver.resolve({ headers: { host: 'globex.localhost' }, url: 'HTTPS://acme.localhost?y' })).toEqual({
+      host: 'acme.localhost',
+    });
+  });
+
+  it('reads Host when a URL appears only later in an origin-form target', () => {
+    const request = { headers: { host: 'acme.localhost' }, url: '/login?next=http://globex.localhost/' };
+    expect(new HostTenantResolver().resolve(request)).toEqual({ host: 'acme.localhost' });
+  });
+
+  it('falls back to Host when a trusted proxy sent a blank X-Forwarded-Host', () => {
+    const request = { headers: { host: 'acme.localhost', 'x-forwarded-host': '   ' } };
+    expect(new HostTenantResolver(true).resolve(request)).toEqual({ host: 'acme.localhost' });
+  });
+
+  it('quotes the last forwarded value without its spaces when it is malformed', () => {
+    const request = { headers: { 'x-forwarded-host': 'acme.localhost, bad host ' } };
+    expect(() => new HostTenantResolver(true).resolve(request)).toThrow(new InvalidHostError('Malformed host "bad host".'));
+  });
+
+  it('takes the last of three X-Forwarded-Host lines', () => {
+    const request = { headers: { 'x-forwarded-host': ['globex.localhost', 'initech.localhost', 'acme.localhost'] } };
+    expect(new HostTenantResolver(true).resolve(request)).toEqual({ host: 'acme.localhost' });
+  });
+});

@@ -9,6 +9,7 @@ import { SHARED_ROUTE_METADATA } from '../tenancy.constants.js';
 import { RegistryNotMigratedError } from '../tenancy.errors.js';
 import type { ResolvedTenancyOptions } from '../tenancy.options.js';
 import { HeaderTenantResolver } from './header-tenant.resolver.js';
+import { RequestTenantFinder } from './request-tenant.finder.js';
 import { TenantResolverGuard } from './tenant-resolver.guard.js';
 import type { TenancyRequest } from './tenant.resolver.js';
 
@@ -23,10 +24,8 @@ function guardWith(lookup: TenantRegistry['lookup'], options: Partial<ResolvedTe
   const registry = { lookup: vi.fn(lookup) };
   const bound: TenantRecord[] = [];
   const context = { bind: (tenant: TenantRecord) => bound.push(tenant) };
-  const guard = new TenantResolverGuard(
-    new Reflector(),
+  const finder = new RequestTenantFinder(
     registry as unknown as TenantRegistry,
-    context as unknown as TenantContext,
     {
       trustProxy: false,
       sharedPaths: [],
@@ -34,6 +33,7 @@ function guardWith(lookup: TenantRegistry['lookup'], options: Partial<ResolvedTe
       ...options,
     } as ResolvedTenancyOptions,
   );
+  const guard = new TenantResolverGuard(new Reflector(), finder, context as unknown as TenantContext);
   return { guard, registry, bound };
 }
 

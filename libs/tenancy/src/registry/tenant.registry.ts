@@ -95,13 +95,16 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
    * The tenant for a lookup: synchronous on a cache hit (or a host the filter knows is not
    * registered), a promise otherwise. `undefined` when there is none.
    */
-  lookup(lookup: TenantLookup): TenantRecord | undefined | Promise<TenantRecord | undefined> {
+  lookup(lookup: TenantLookup, options: { filter?: boolean } = {}): TenantRecord | undefined | Promise<TenantRecord | undefined> {
     const key = 'host' in lookup ? `h:${lookup.host}` : `s:${lookup.schema}`;
     const cached = this.cache.get(key);
     if (cached !== undefined) {
       return cached === NOT_FOUND ? undefined : (cached as TenantRecord);
     }
-    if (this.options.knownHosts.enabled) {
+    // the filter answers requests (a flood of made-up hosts or subdomains costs no query); code
+    // that names a tenant itself (run(), jobs) reads the registry, so that a tenant another process
+    // just created is found before the filter's next refresh
+    if (this.options.knownHosts.enabled && options.filter !== false) {
       if (this.filter) {
         if (!this.filter.mightContain('host' in lookup ? lookup.host : `${SCHEMA_ENTRY}${lookup.schema}`)) {
           return undefined;
@@ -125,7 +128,7 @@ export class TenantRegistry implements OnApplicationBootstrap, OnApplicationShut
 
   /** The tenant with this schema, from the cache or the database. */
   async bySchema(schema: string): Promise<TenantRecord | undefined> {
-    return this.lookup({ schema });
+    return this.lookup({ schema }, { filter: false });
   }
 
   /** Drops what a change made stale: the tenant's entries, negative entries of new hosts and schema. */

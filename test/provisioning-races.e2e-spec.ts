@@ -124,13 +124,14 @@ describe('createTenant racing another session', () => {
     await tenancy.createTenant({ schema: dropped });
     await tenancy.deleteTenant(kept);
     await tenancy.deleteTenant(dropped, { dropSchema: true });
-    await sql(app, `drop schema "${kept}" cascade`);
+    await tenancy.purgeDeletedTenants({ schemas: [kept], all: true });
     const messages = log.mock.calls.map(([message]) => String(message));
     expect(messages.filter((message) => message.includes(kept) || message.includes(dropped))).toEqual([
       expect.stringMatching(new RegExp(`^Created tenant "${kept}" in \\d+ ms\\.$`)),
       expect.stringMatching(new RegExp(`^Created tenant "${dropped}" in \\d+ ms\\.$`)),
-      `Deleted tenant "${kept}".`,
+      `Deleted tenant "${kept}"; its schema is kept for 2592000000 ms.`,
       `Deleted tenant "${dropped}" and dropped its schema.`,
+      `Purged deleted tenant "${kept}".`,
     ]);
   });
 });

@@ -212,9 +212,11 @@ describe('WebSockets (platform-ws) through TenantWsAdapter', () => {
     ['a suspended tenant', hostOf(suspended), 403, /is suspended/],
   ])('%s: the handshake is refused with the HTTP status and JSON body of a route', async (_case, host, status, message) => {
     const refused = await refusedHandshake(port, host);
+    // a suspension's answer also says why and since when (null: suspended with no reason)
+    const suspension = status === 403 ? { reason: null, suspendedAt: expect.any(String) } : {};
     expect(refused).toEqual({
       status,
-      body: { statusCode: status, error: expect.any(String), message: expect.stringMatching(message) },
+      body: { statusCode: status, error: expect.any(String), message: expect.stringMatching(message), ...suspension },
     });
   });
 

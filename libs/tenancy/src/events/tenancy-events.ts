@@ -59,7 +59,7 @@ export interface DomainRemovedEvent {
 }
 
 interface Emitter {
-  emitAsync(event: string, ...values: unknown[]): Promise<unknown[]>;
+  listeners(event: string): ((...values: unknown[]) => unknown)[];
 }
 
 /** The optional peer, loaded only when present. */
@@ -67,7 +67,7 @@ const EVENT_EMITTER_PACKAGE = '@nestjs/event-emitter';
 
 /**
  * Emits the lifecycle events when the app has `EventEmitterModule`, and does nothing otherwise.
- * Events are emitted after the change committed, and awaited (`emitAsync`): a listener sees the
+ * Events are emitted after the change committed, and every listener awaited: a listener sees the
  * change in the database, and the call (`createTenant()` …) returns after its listeners ran. A
  * failing listener is logged and never undoes or fails the change. For seed data that must exist
  * with the tenant or not at all, write a tenant migration: migrations run in the creation's
@@ -99,12 +99,17 @@ export class TenancyEvents implements OnModuleInit {
     if (!this.emitter) {
       return;
     }
-    try {
-      await this.emitter.emitAsync(name, payload);
-    } catch (error) {
-      this.logger.error(
-        `A listener of ${name} failed (the change stands): ${error instanceof Error ? error.message : String(error)}`,
-      );
+    // every listener (wildcard ones included) is awaited, even when another one fails
+    const results = await Promise.allSettled(
+      this.emitter.listeners(name).map(async (listener) => listener.call(this.emitter, payload)),
+    );
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        const error: unknown = result.reason;
+        this.logger.error(
+          `A listener of ${name} failed (the change stands): ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
     }
   }
 }

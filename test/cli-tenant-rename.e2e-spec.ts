@@ -54,8 +54,9 @@ describe('tenancy CLI: tenant:rename', { timeout: 180_000 }, () => {
     const { schema, host, id } = await tenantWithProject('ren_a');
     const renamed = uniqueName('ren_b');
     cli.created(renamed);
-    // both instances have the tenant cached under its old schema
-    expect(await whoamiSchema(listening, host)()).toBe(schema);
+    // both instances have the tenant cached under its old schema (the listening one learns the new
+    // host from the creation's NOTIFY, which arrives asynchronously)
+    expect(await eventually(whoamiSchema(listening, host), schema)).toBe(schema);
     expect(await whoamiSchema(deaf, host)()).toBe(schema);
 
     const run = await runCli(['tenant:rename', schema, renamed, '--json']);

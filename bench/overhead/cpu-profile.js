@@ -73,7 +73,7 @@ function categorize(frame) {
   if (!url) {
     return frame.functionName.startsWith('(') ? frame.functionName : `native ${frame.functionName || '(anonymous)'}`;
   }
-  const library = url.match(/\/libs\/tenancy\/src\/(.+?)\.js/);
+  const library = url.match(/\/libs\/tenancy\/(?:src|dist)\/(.+?)\.js/);
   if (library) {
     return `nestjs-tenancy/${library[1]}`;
   }

@@ -12,7 +12,9 @@ import { type CliRun, exampleMigrationFolder, migrationFolder, parseJson, runCli
 import { databaseUrl } from './support/test-app.js';
 
 // `migration:create` and `migrate:down`, in this process and as real processes
-describe('tenancy CLI: migration:create and migrate:down', () => {
+// the last test runs five CLI processes one after the other (each boots Nest and the ORM): on a
+// loaded two-core machine that takes longer than the default minute
+describe('tenancy CLI: migration:create and migrate:down', { timeout: 180_000 }, () => {
   const cli = useCliTestContext();
 
   describe('migration:create and migrate:down', () => {

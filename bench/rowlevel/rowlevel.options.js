@@ -8,26 +8,26 @@ export const ISSUE_11 = {
     rowlevel: {
       counts: [100, 1000],
       largeCounts: [10_000],
-      inject: { warmup: 8000, warmupNext: 800, rounds: 3, requestsPerRound: 1600, batch: 8 },
-      http: { connections: 32, warmupSeconds: 3, seconds: 4, rounds: 2 },
+      inject: { warmup: 4000, warmupNext: 400, rounds: 3, requestsPerRound: 1200, batch: 8 },
+      http: { connections: 32, warmupSeconds: 3, seconds: 3, rounds: 2 },
       sqlProbe: { schemas: 400 },
     },
     backendmemory: {
       steps: [100, 1000, 10_000],
       maxUses: 1000,
-      cost: { warmup: 800, rounds: 3, requestsPerRound: 3200, batch: 8 },
+      cost: { warmup: 800, rounds: 3, requestsPerRound: 2400, batch: 8 },
     },
   },
   quick: {
     rowlevel: {
       counts: [100],
       largeCounts: [2000],
-      inject: { warmup: 1500, warmupNext: 200, rounds: 2, requestsPerRound: 400, batch: 8 },
+      inject: { warmup: 600, warmupNext: 100, rounds: 2, requestsPerRound: 240, batch: 8 },
       http: { connections: 16, warmupSeconds: 1, seconds: 1, rounds: 1 },
       sqlProbe: { schemas: 100 },
     },
     backendmemory: {
-      steps: [100, 1000, 2000],
+      steps: [100, 1000],
       maxUses: 500,
       cost: undefined,
     },

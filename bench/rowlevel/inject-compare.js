@@ -75,7 +75,7 @@ export async function compareInject({ variants, reference, warmup, rounds, reque
           .join(', '),
     );
   }
-  return summarize(results, names, reference);
+  return { ...summarize(results, names, reference), served: Object.fromEntries(names.map((name) => [name, state[name].next])) };
 }
 
 /** Medians with min–max over rounds of `{ us, ratio }` rows (also used for HTTP rows of `{ rps, ratio }`). */

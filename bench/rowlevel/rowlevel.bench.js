@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { QueryCounter } from '../support/query-counter.js';
 import { spread } from '../support/statistics.js';
 import { compareHttp, startComparisonServers } from './http-compare.js';
 import { compareInject } from './inject-compare.js';
@@ -41,13 +42,25 @@ export async function measureRowLevel({ db, dist, tenancyApp, fixtures, counts, 
           handrolled: { app: apps.handrolled, request: make('schema') },
         };
         log(`  in process, ${count} tenants, ${operation}`);
-        const measured = await compareInject({
-          variants,
-          reference: 'rowlevel',
-          ...inject,
-          warmup: first ? inject.warmup : inject.warmupNext,
-          log,
-        });
+        // statements per request of the tenant app and the hand-rolled one: a host-cache miss adds a registry query
+        const counters = { tenancy: new QueryCounter(tenancyApp), handrolled: new QueryCounter(apps.handrolled) };
+        let measured;
+        try {
+          measured = await compareInject({
+            variants,
+            reference: 'rowlevel',
+            ...inject,
+            warmup: first ? inject.warmup : inject.warmupNext,
+            log,
+          });
+        } finally {
+          Object.values(counters).forEach((counter) => counter.restore());
+        }
+        const perRequest = (name) => Number((counters[name].count / measured.served[name]).toFixed(2));
+        measured.queriesPerRequest = { tenancy: perRequest('tenancy'), handrolled: perRequest('handrolled') };
+        log(
+          `  statements per request: tenant app ${measured.queriesPerRequest.tenancy}, hand-rolled ${measured.queriesPerRequest.handrolled}`,
+        );
         atCount.inject[operation] = withLibraryShare(measured, 'us');
       }
       first = false;

@@ -56,6 +56,7 @@ export function renderIssue11(sections) {
             transport === 'inject'
               ? `${speed.tenancy.median} / ${speed.rowlevel.median} µs`
               : `${speed.tenancy.median} / ${speed.rowlevel.median} req/s`,
+            m.queriesPerRequest ? `${m.queriesPerRequest.tenancy} / ${m.queriesPerRequest.handrolled}` : '',
           ]);
         }
       }
@@ -70,7 +71,8 @@ export function renderIssue11(sections) {
           'hand-rolled / row-level',
           'A/A control',
           'library share',
-          'tenant app / row-level',
+          'µs/req or req/s: tenant app / row-level',
+          'statements per request: tenant app / hand-rolled',
         ],
         lines,
       ),

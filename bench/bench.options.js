@@ -1,3 +1,5 @@
+import { ISSUE_11 } from './rowlevel/rowlevel.options.js';
+
 /**
  * Sizes of the full run and of `--quick` (CI: keeps the harness working in well under 3 minutes;
  * its figures are not the published ones). Tenant counts grow in three steps, `small`, `medium`
@@ -32,6 +34,7 @@ export const SIZES = {
     logs: { lines: 20_000, rounds: 7 },
     check: { runs: 5 },
     clone: { rowCounts: [10, 100, 1000], samples: 20 },
+    ...ISSUE_11.full,
   },
   quick: {
     poolSize: 10,
@@ -51,6 +54,7 @@ export const SIZES = {
     logs: { lines: 2000, rounds: 3 },
     check: { runs: 1 },
     clone: { rowCounts: [10, 100, 1000], samples: 3 },
+    ...ISSUE_11.quick,
   },
 };
 
@@ -67,4 +71,6 @@ export const SECTIONS = [
   'migrations',
   'check',
   'memory',
+  'rowlevel',
+  'backendmemory',
 ];

@@ -18,6 +18,8 @@ import { measureLogLines } from './logging/log-lines.bench.js';
 import { measureClone } from './provisioning/clone.bench.js';
 import { measureProvisioning } from './provisioning/provisioning.bench.js';
 import { measureResolution } from './resolution/resolution.bench.js';
+import { measureBackendMemory } from './backend-memory/backend-memory.bench.js';
+import { measureRowLevel } from './rowlevel/rowlevel.bench.js';
 import { BenchDatabase } from './support/bench-database.js';
 import { ensureBuilt, loadDist, tenantMigrationsFolder } from './support/dist.js';
 import { pgBouncerVersion, startPgBouncer } from './support/pgbouncer.js';
@@ -285,6 +287,14 @@ try {
       log,
     });
   });
+  // Issue 11: against row-level tenancy, at the medium step (and again at the large one).
+  const rowLevel = {};
+  const rowLevelOptions = { db, dist, tenancyApp: app, fixtures, rows: sizes.rowsPerTenant, poolSize: sizes.poolSize, log };
+  const { counts, largeCounts, ...rowLevelSizes } = sizes.rowlevel;
+  await section('rowlevel', 'rowLevel', async () => {
+    log(`against row-level tenancy at ${counts.join(', ')} tenants (in process and over HTTP)`);
+    return Object.assign(rowLevel, await measureRowLevel({ ...rowLevelOptions, ...rowLevelSizes, counts }));
+  });
   await section('pgbouncer', 'pgbouncer', async () => {
     const bouncer = await startPgBouncer({ databaseUrl: db.url, poolSize: sizes.poolSize });
     if (!bouncer) {
@@ -351,7 +361,7 @@ try {
   });
 
   // Step 3: many tenants.
-  if (['resolution', 'provisioning', 'memory'].some(enabled)) {
+  if (['resolution', 'provisioning', 'memory', 'rowlevel', 'backendmemory'].some(enabled)) {
     await grow(sizes.tenants.large);
   }
   await section('resolution', 'resolution', async () => {
@@ -370,6 +380,25 @@ try {
     memory.push(await measureMemory({ ...memoryOptions, log }));
     memory.push(await measureMemory({ ...memoryOptions, cacheMax: sizes.memory.smallCacheMax, log }));
     return memory;
+  });
+  await section('rowlevel', 'rowLevel', async () => {
+    log(`against row-level tenancy at ${largeCounts.join(', ')} tenants`);
+    return Object.assign(
+      rowLevel,
+      await measureRowLevel({ ...rowLevelOptions, ...rowLevelSizes, counts: largeCounts, sqlProbe: rowLevelSizes.sqlProbe }),
+    );
+  });
+  await section('backendmemory', 'backendMemory', async () => {
+    log(`PostgreSQL backend memory after one connection served ${sizes.backendmemory.steps.join(', ')} tenants`);
+    return measureBackendMemory({
+      db,
+      dist,
+      fixtures,
+      rows: sizes.rowsPerTenant,
+      poolSize: sizes.poolSize,
+      ...sizes.backendmemory,
+      log,
+    });
   });
 } catch (error) {
   log(`run failed: ${error.stack ?? error}`);

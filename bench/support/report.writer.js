@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { issue11Goals, renderIssue11 } from '../rowlevel/rowlevel.report.js';
 
 /** Judges the goals of issue 4 from a report's sections. */
 export function judgeGoals(report) {
@@ -101,6 +102,7 @@ export function judgeGoals(report) {
       met: growth <= 10,
     });
   }
+  goals.push(...issue11Goals(report.sections));
   return goals;
 }
 
@@ -456,6 +458,7 @@ export function renderMarkdown(report) {
     out.push(`Failed: ${s.memory.error}`, '');
   }
 
+  out.push(...renderIssue11(s));
   out.push(
     '## Fixtures',
     '',

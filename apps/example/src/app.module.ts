@@ -15,6 +15,8 @@ export interface ExampleAppOptions {
   databaseUrl: string;
   /** Connection pool size. @default 10 */
   poolSize?: number;
+  /** Options for `pg`'s Pool, passed through MikroORM's `driverOptions` (e.g. `{ maxUses: 10_000 }`). */
+  driverOptions?: Record<string, unknown>;
   /** Serve the GraphQL API at `/graphql` (mercurius). @default false (`npm start` turns it on) */
   graphql?: boolean;
   /** Redis for the queued jobs (`POST /projects/:id/summary`); without it, those routes do not exist. */
@@ -30,7 +32,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        MikroOrmModule.forRoot(ormOptions(options.databaseUrl, options.poolSize)),
+        MikroOrmModule.forRoot(ormOptions(options.databaseUrl, options.poolSize, options.driverOptions)),
         TenancyModule.forRoot({ ...options.tenancy, migrations }),
         ...(options.graphql
           ? [GraphQLModule.forRoot<MercuriusDriverConfig>({ driver: MercuriusDriver, autoSchemaFile: true, graphiql: false })]

@@ -10,14 +10,19 @@ import { TaskSchema } from './entities/task.entity.js';
 /** The example app's entities: the tenant registry (shared) and projects and tasks (per tenant). */
 export const entities = [TenantSchema, DomainSchema, ProjectSchema, TaskSchema];
 
-/** MikroORM options of the example app (and of the tenancy CLI wired to it). */
-export function ormOptions(clientUrl: string, poolSize = 10): MikroOrmModuleSyncOptions {
+/**
+ * MikroORM options of the example app (and of the tenancy CLI wired to it). `driverOptions` are
+ * merged into the options of `pg`'s Pool by MikroORM, e.g. `{ maxUses: 10_000 }` to recycle
+ * connections (see the README on backend memory).
+ */
+export function ormOptions(clientUrl: string, poolSize = 10, driverOptions?: Record<string, unknown>): MikroOrmModuleSyncOptions {
   return {
     driver: PostgreSqlDriver,
     clientUrl,
     entities,
     extensions: [Migrator],
     pool: { min: 0, max: poolSize },
+    ...(driverOptions ? { driverOptions } : {}),
     allowGlobalContext: false,
     debug: false,
     ensureDatabase: false,

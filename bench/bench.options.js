@@ -27,7 +27,7 @@ export const SIZES = {
       concurrency: 8,
       floodRequests: 10_000,
     },
-    provisioning: { samples: 30 },
+    provisioning: { samples: 30, largeSamples: 200 },
     migrations: { concurrencies: [1, 4], rounds: 2, idleRuns: 3 },
     memory: { smallCacheMax: 1000 },
     sqlcheck: { cachedCalls: 200_000, uncachedStatements: 2000 },
@@ -35,6 +35,16 @@ export const SIZES = {
     check: { runs: 5 },
     clone: { rowCounts: [10, 100, 1000], samples: 20 },
     ...ISSUE_11.full,
+    scale: {
+      domainsPerTenant: 10,
+      bootWithPrimaryDomains: true,
+      refreshes: 5,
+      cachePass: 10_000,
+      cliRuns: 2,
+      fullDump: true,
+      check: true,
+      migrations: { concurrencies: [1, 4, 8], idleRuns: 2 },
+    },
   },
   quick: {
     poolSize: 10,
@@ -47,7 +57,7 @@ export const SIZES = {
     pgbouncer: { inject: { warmup: 1000, rounds: 3, requestsPerRound: 1000, batch: 8 }, http: undefined },
     profile: { requests: 3000, always: false },
     resolution: { cacheMax: 200, fullCacheMax: 4000, rounds: 3, requestsPerRound: 2000, concurrency: 8, floodRequests: 2000 },
-    provisioning: { samples: 8 },
+    provisioning: { samples: 8, largeSamples: 30 },
     migrations: { concurrencies: [1, 4], rounds: 1, idleRuns: 1, schemas: 200 },
     memory: { smallCacheMax: 200 },
     sqlcheck: { cachedCalls: 20_000, uncachedStatements: 200 },
@@ -55,6 +65,16 @@ export const SIZES = {
     check: { runs: 1 },
     clone: { rowCounts: [10, 100, 1000], samples: 3 },
     ...ISSUE_11.quick,
+    scale: {
+      domainsPerTenant: 10,
+      bootWithPrimaryDomains: false,
+      refreshes: 3,
+      cachePass: 500,
+      cliRuns: 1,
+      fullDump: false,
+      check: false,
+      migrations: { concurrencies: [1, 4, 8], idleRuns: 1, schemas: 500 },
+    },
   },
 };
 
@@ -73,4 +93,5 @@ export const SECTIONS = [
   'memory',
   'rowlevel',
   'backendmemory',
+  'scale',
 ];

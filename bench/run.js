@@ -20,6 +20,7 @@ import { measureProvisioning } from './provisioning/provisioning.bench.js';
 import { measureResolution } from './resolution/resolution.bench.js';
 import { measureBackendMemory } from './backend-memory/backend-memory.bench.js';
 import { measureRowLevel } from './rowlevel/rowlevel.bench.js';
+import { measureScale } from './scale/scale.bench.js';
 import { BenchDatabase } from './support/bench-database.js';
 import { ensureBuilt, loadDist, tenantMigrationsFolder } from './support/dist.js';
 import { pgBouncerVersion, startPgBouncer } from './support/pgbouncer.js';
@@ -196,7 +197,7 @@ try {
     referenceApp = track(await dist.createExampleApp(referenceOptions));
     await new TenantFixtures(referenceDb, migrations, { rows: sizes.rowsPerTenant }).growTo(sizes.tenants.small);
   }
-  const provision = () =>
+  const provision = (samples = sizes.provisioning.samples) =>
     section('provisioning', 'provisioning', async () => {
       log(`provisioning with ${fixtures.count} tenant schemas present, alternating with a database of ${sizes.tenants.small}`);
       provisioning.push(
@@ -206,7 +207,7 @@ try {
           dist,
           present: fixtures.count,
           referencePresent: sizes.tenants.small,
-          samples: sizes.provisioning.samples,
+          samples,
           log,
         }),
       );
@@ -364,7 +365,7 @@ try {
   });
 
   // Step 3: many tenants.
-  if (['resolution', 'provisioning', 'memory', 'rowlevel', 'backendmemory'].some(enabled)) {
+  if (['resolution', 'provisioning', 'memory', 'rowlevel', 'backendmemory', 'scale'].some(enabled)) {
     await grow(sizes.tenants.large);
   }
   await section('resolution', 'resolution', async () => {
@@ -377,7 +378,8 @@ try {
     const result = await measureResolution({ smallCacheApp, fullCacheApp, hosts: fixtures.hosts(), url: URL_PATH, ...load, log });
     return { cacheMax, fullCacheMax, ...result };
   });
-  await provision();
+  // more samples at the largest step, for its p99 (issue 11)
+  await provision(sizes.provisioning.largeSamples);
   await section('memory', 'memory', async () => {
     log(`memory with ${fixtures.count} tenants (default cache, then cache ${sizes.memory.smallCacheMax})`);
     memory.push(await measureMemory({ ...memoryOptions, log }));
@@ -400,6 +402,22 @@ try {
       rows: sizes.rowsPerTenant,
       poolSize: sizes.poolSize,
       ...sizes.backendmemory,
+      log,
+    });
+  });
+  // last: it adds domains (removed after) and tenant migrations to every schema (issue 11, point 3)
+  await section('scale', 'scale', async () => {
+    log(`scale: ${fixtures.count} tenants end to end (boot, registry memory, CLI, pg_dump, check, migrations)`);
+    return measureScale({
+      app,
+      db,
+      dist,
+      fixtures,
+      baseMigrations: migrations,
+      sizes: sizes.scale,
+      ignoreSchemas: [BASELINE_SCHEMA],
+      poolSize: sizes.poolSize,
+      url: URL_PATH,
       log,
     });
   });

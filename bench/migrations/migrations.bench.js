@@ -24,9 +24,20 @@ Module({})(MigrationBenchModule);
  * timing `SchemaMigrator.migrateTenants` over all of them, at each concurrency in turn (the order
  * flips every round); then runs with nothing to apply. Every round builds a fresh app whose tenant
  * set is the real set plus the new migrations (`migrationsList`). The dedicated migration ORM is
- * created before the clock starts.
+ * created before the clock starts. `firstIndex` numbers the new migrations after those of an earlier
+ * call on the same schemas.
  */
-export async function measureMigrations({ dist, databaseUrl, baseMigrations, schemas, concurrencies, rounds, idleRuns, log }) {
+export async function measureMigrations({
+  dist,
+  databaseUrl,
+  baseMigrations,
+  schemas,
+  concurrencies,
+  rounds,
+  idleRuns,
+  firstIndex = 0,
+  log,
+}) {
   const list = baseMigrations.map((migration) => ({ name: migration.name, class: migration.class }));
   const run = async (concurrency, expectedStatus) => {
     const app = await NestFactory.createApplicationContext(
@@ -53,10 +64,12 @@ export async function measureMigrations({ dist, databaseUrl, baseMigrations, sch
 
   const timings = Object.fromEntries(concurrencies.map((c) => [c, []]));
   let added = 0;
+  // bench migrations already applied by an earlier run in the same database keep their numbers
+  const next = () => firstIndex + ++added;
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? concurrencies : [...concurrencies].reverse();
     for (const concurrency of order) {
-      list.push(benchMigration(++added));
+      list.push(benchMigration(next()));
       const seconds = await run(concurrency, 'migrated');
       timings[concurrency].push(seconds);
       log(

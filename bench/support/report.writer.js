@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { issue11Goals, renderIssue11 } from '../rowlevel/rowlevel.report.js';
+import { renderScale } from '../scale/scale.report.js';
 
 /** Judges the goals of issue 4 from a report's sections. */
 export function judgeGoals(report) {
@@ -330,6 +331,7 @@ export function renderMarkdown(report) {
           'n',
           'median ms',
           'p90 ms',
+          'p99 ms',
           'min–max ms',
           'reference median ms',
           'ratio',
@@ -341,6 +343,7 @@ export function renderMarkdown(report) {
           p.n,
           p.median,
           p.p90,
+          p.p99 ?? '',
           `${p.min}–${p.max}`,
           `${p.reference.median} (${p.reference.present} schemas)`,
           p.ratio,
@@ -459,6 +462,7 @@ export function renderMarkdown(report) {
   }
 
   out.push(...renderIssue11(s));
+  out.push(...renderScale(report));
   out.push(
     '## Fixtures',
     '',

@@ -19,13 +19,14 @@ export function spread(values, digits = 3) {
   return { min: round(Math.min(...values)), median: round(median(values)), max: round(Math.max(...values)), n: values.length };
 }
 
-/** `{ median, p90, min, max }` of durations. */
+/** `{ median, p90, p99, min, max }` of durations (p99 means something from about 100 values). */
 export function durations(values, digits = 1) {
   const round = (value) => Number(value.toFixed(digits));
   return {
     n: values.length,
     median: round(median(values)),
     p90: round(percentile(values, 90)),
+    p99: round(percentile(values, 99)),
     min: round(Math.min(...values)),
     max: round(Math.max(...values)),
   };

@@ -120,4 +120,30 @@ describe('tenant domains and status (real PostgreSQL)', () => {
       expect(t.createdAt).toBeInstanceOf(Date);
     }
   });
+
+  it('lists tenants whose domains interleave by host, each with exactly its own, primary first then by host', async () => {
+    // the domains are read in one query ordered by (primary, host) and grouped per tenant: hosts of
+    // different tenants alternate in that order, and a tenant's primary is not its first host
+    const tag = uniqueName('mix').replaceAll('_', '-');
+    const host = (letter: string, tenantIndex: number) => `${letter}${tenantIndex}-${tag}.test`;
+    const one = await tenant([host('c', 1), host('a', 1), host('e', 1)]);
+    const two = await tenant([host('d', 2), host('b', 2), host('f', 2)]);
+    const none = await tenant();
+    await tenancy.makePrimaryDomain(host('e', 1));
+    const listed = new Map((await tenancy.listTenants()).map((t) => [t.schema, t]));
+    expect(listed.get(one.schema)?.domains).toEqual([
+      { host: host('e', 1), isPrimary: true },
+      { host: host('a', 1), isPrimary: false },
+      { host: host('c', 1), isPrimary: false },
+    ]);
+    expect(listed.get(two.schema)?.domains).toEqual([
+      { host: host('d', 2), isPrimary: true },
+      { host: host('b', 2), isPrimary: false },
+      { host: host('f', 2), isPrimary: false },
+    ]);
+    expect(listed.get(none.schema)?.domains).toEqual([]);
+    for (const schema of [one.schema, two.schema, none.schema]) {
+      expect((await tenancy.getTenant(schema)).domains).toEqual(listed.get(schema)?.domains);
+    }
+  });
 });

@@ -378,13 +378,23 @@ export class TenantProvisioner {
       `select tenant_id, host, is_primary from ${this.tables.domain} where tenant_id = any(?::int[]) order by is_primary desc, host`,
       [pgArray(tenants.map((tenant) => tenant.id))],
     );
+    // grouped in one pass, in the query's order (primary first, then by host): filtering the whole
+    // list per tenant took about 30 s for 10,000 tenants with 100,000 domains (tenant:list, issue 11)
+    const byTenant = new Map<number, { host: string; isPrimary: boolean }[]>();
+    for (const domain of domains) {
+      const id = Number(domain.tenant_id);
+      let list = byTenant.get(id);
+      if (!list) {
+        list = [];
+        byTenant.set(id, list);
+      }
+      list.push({ host: domain.host, isPrimary: domain.is_primary });
+    }
     return tenants.map((row) => ({
       ...tenantRecordOf(row),
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
-      domains: domains
-        .filter((domain) => Number(domain.tenant_id) === Number(row.id))
-        .map((domain) => ({ host: domain.host, isPrimary: domain.is_primary })),
+      domains: byTenant.get(Number(row.id)) ?? [],
     }));
   }
 

@@ -146,6 +146,20 @@ describe('tenant migration runs (real PostgreSQL)', () => {
     ]);
     await expect(migrator.migrateTenant(schemas[2])).rejects.toThrow(MigrationError);
   });
+
+  it('reads applied names verbatim and in the order they ran, whatever characters they hold', async () => {
+    // the states are read through query_to_xml: names come back XML-escaped and are unescaped
+    const odd = `Migration20990102000000_a&b<c>"d'é&amp;`;
+    const table = `"${ghost}"."mikro_orm_migrations"`;
+    await sql(context, `insert into ${table} ("name") values (?), (?)`, [odd, 'Migration20990103000000_later.js']);
+    try {
+      const state = (await migrator.states('tenant', [ghost])).get(ghost);
+      expect(state?.applied).toEqual([INITIAL, NOTE, odd, 'Migration20990103000000_later']);
+      expect(state?.pending).toEqual([]);
+    } finally {
+      await sql(context, `delete from ${table} where "name" in (?, ?)`, [odd, 'Migration20990103000000_later.js']);
+    }
+  });
 });
 
 describe('a migration set that is not configured', () => {

@@ -5,7 +5,6 @@ import { lockSchemaForTransaction } from '../postgres/advisory-lock.js';
 import { pgArray } from '../postgres/pg-array.js';
 import { sqlEntityManager } from '../postgres/sql-entity-manager.js';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { quoteIdentifier } from '../postgres/schema-name.js';
 import { MigrationError, RegistryNotMigratedError, TenancyConfigError, TenantNotFoundError } from '../tenancy.errors.js';
 import { TENANCY_OPTIONS } from '../tenancy.module-definition.js';
 import type { MigrationSetOptions, ResolvedTenancyOptions } from '../tenancy.options.js';
@@ -228,17 +227,20 @@ export class SchemaMigrator implements OnApplicationShutdown {
       [table, pgArray(schemas)],
     );
     const withTable = existing.map((row) => row.table_schema);
-    for (let i = 0; i < withTable.length; i += 500) {
-      const chunk = withTable.slice(i, i + 500);
-      const sql = chunk
-        .map(
-          (schema) =>
-            `select ${quoteLiteral(schema)} as schema, id, name from ${quoteIdentifier(schema)}.${quoteIdentifier(table)}`,
-        )
-        .join(' union all ');
-      const rows = await em.execute<{ schema: string; id: number; name: string }[]>(`${sql} order by id`);
+    for (let i = 0; i < withTable.length; i += STATE_CHUNK) {
+      // one small query per schema, which PostgreSQL runs itself (query_to_xml, which needs no
+      // libxml), instead of one `union all` over the chunk's tables: planning that union took about
+      // 1.3 ms per table and it ran as a parallel plan whose workers opened every table again
+      // (2,000 schemas read cold: 2.5 s against 6.2 s; issue 11)
+      const rows = await em.execute<{ schema: string; rows: string }[]>(
+        `select s.schema, query_to_xml(format('select name from %I.%I order by id', s.schema, ?::text), false, false, '')::text as rows
+           from unnest(?::text[]) as s(schema)`,
+        [table, pgArray(withTable.slice(i, i + STATE_CHUNK))],
+      );
       for (const row of rows) {
-        applied.get(row.schema)?.push(row.name.replace(/\.[jt]s$/, ''));
+        for (const [, name] of row.rows.matchAll(/<name>([^<]*)<\/name>/g)) {
+          applied.get(row.schema)?.push(xmlText(name).replace(/\.[jt]s$/, ''));
+        }
       }
     }
     const result = new Map<string, SchemaMigrationState>();
@@ -314,8 +316,18 @@ function failedResult(schema: string, set: MigrationSetName, error: unknown): Sc
   return { schema, set, status: 'failed', migrations: [], durationMs: 0, error: errorMessage(error) };
 }
 
-function quoteLiteral(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
+/** Schemas whose migration tables one query reads (each holds a lock on its table until the statement ends). */
+const STATE_CHUNK = 500;
+
+/** The text of an XML element as `query_to_xml` writes it (`&`, `<`, `>` and others escaped). */
+function xmlText(value: string): string {
+  return value.replace(/&(amp|lt|gt|quot|apos|#x[0-9a-f]+|#[0-9]+);/gi, (_, entity: string) => {
+    const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+    if (entity[0] !== '#') {
+      return named[entity.toLowerCase()];
+    }
+    return String.fromCodePoint(entity[1] === 'x' || entity[1] === 'X' ? parseInt(entity.slice(2), 16) : Number(entity.slice(1)));
+  });
 }
 
 /** The message of an unknown thrown value, on one line. */

@@ -40,7 +40,7 @@ export const SIZES = {
       bootWithPrimaryDomains: true,
       refreshes: 5,
       cachePass: 10_000,
-      cliRuns: 2,
+      cliRuns: 1,
       fullDump: true,
       check: true,
       migrations: { concurrencies: [1, 4, 8], idleRuns: 2 },

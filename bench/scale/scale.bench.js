@@ -99,7 +99,8 @@ export async function measureScale({ app, db, dist, fixtures, baseMigrations, si
       const [limits] = await db.rows(
         `select current_setting('max_locks_per_transaction')::int as per_transaction,
                 current_setting('max_connections')::int + current_setting('max_prepared_transactions')::int as slots,
-                (select count(*)::int from pg_class where relkind in ('r', 'p', 'S', 'v', 'm', 'f')) as tables`,
+                (select count(*)::int from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                  where c.relkind in ('r', 'p', 'f') and n.nspname not in ('pg_catalog', 'information_schema')) as tables`,
       );
       const started = performance.now();
       try {

@@ -60,7 +60,7 @@ export function renderScale(report) {
     if (all) {
       const locks = s.pgDump.lockTable;
       rows.push([
-        `\`pg_dump --schema-only\` (every schema, ${locks.tablesToLock} tables to lock; lock table ${locks.lockSlots} slots)`,
+        `\`pg_dump --schema-only\` (every schema: ${locks.tablesToLock} tables to lock, the lock table holds ${locks.lockSlots})`,
         all.failed ? `**failed** after ${all.afterSeconds} s: ${all.failed}` : runs(all),
       ]);
     }

@@ -68,12 +68,12 @@ export const SIZES = {
     scale: {
       domainsPerTenant: 10,
       bootWithPrimaryDomains: false,
-      refreshes: 3,
-      cachePass: 500,
+      refreshes: 2,
+      cachePass: 200,
       cliRuns: 1,
       fullDump: false,
       check: false,
-      migrations: { concurrencies: [1, 4, 8], idleRuns: 1, schemas: 500 },
+      migrations: { concurrencies: [1, 4, 8], idleRuns: 1, schemas: 200 },
     },
   },
 };

@@ -387,7 +387,11 @@ try {
     return memory;
   });
   await section('rowlevel', 'rowLevel', async () => {
-    log(`against row-level tenancy at ${largeCounts.join(', ')} tenants`);
+    log(
+      largeCounts.length > 0
+        ? `against row-level tenancy at ${largeCounts.join(', ')} tenants`
+        : `row-level: the SQL probe only, ${fixtures.count} schemas`,
+    );
     return Object.assign(
       rowLevel,
       await measureRowLevel({ ...rowLevelOptions, ...rowLevelSizes, counts: largeCounts, sqlProbe: rowLevelSizes.sqlProbe }),

@@ -19,6 +19,9 @@ function typeOnly(file) {
   return outputText.replace(/export \{\};?/, '').trim() === '';
 }
 
+// one report per selection of folders, so that runs of different folders can go side by side
+const report = folders.length > 0 ? `reports/mutation/mutation-${folders.join('-').replaceAll('/', '_')}` : 'reports/mutation/mutation';
+
 const patterns = folders.length > 0 ? folders.map((folder) => `${SOURCE}/${folder}/**/*.ts`) : [`${SOURCE}/**/*.ts`];
 const mutate = [...new Set(patterns.flatMap((pattern) => globSync(pattern)))]
   .filter((file) => !file.endsWith('.spec.ts'))
@@ -55,8 +58,8 @@ export default {
   timeoutMS: 5_000,
   dryRunTimeoutMinutes: 15,
   reporters: ['clear-text', 'progress', 'html', 'json'],
-  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: `${report}.html` },
+  jsonReporter: { fileName: `${report}.json` },
   clearTextReporter: { reportTests: false, logTests: false, reportMutants: true, reportScoreTable: true },
   thresholds: { high: 80, low: 60, break: null },
   tempDirName: '.stryker-tmp',

@@ -1,7 +1,8 @@
 // Mutation testing of the library (`npm run mutate`, see scripts/mutate.mjs): StrykerJS mutates
 // libs/tenancy/src and runs the Vitest suite (unit specs and the end-to-end tests on PostgreSQL)
 // against each mutant. MUTATE_FOLDERS (comma-separated folders of libs/tenancy/src, e.g.
-// "isolation,resolution") narrows the run; the whole library takes long.
+// "isolation,resolution", or files such as "provisioning/tenant-archive.ts") narrows the run; the
+// whole library takes long.
 import { globSync, readFileSync } from 'node:fs';
 import ts from 'typescript';
 
@@ -22,7 +23,10 @@ function typeOnly(file) {
 // one report per selection of folders, so that runs of different folders can go side by side
 const report = folders.length > 0 ? `reports/mutation/mutation-${folders.join('-').replaceAll('/', '_')}` : 'reports/mutation/mutation';
 
-const patterns = folders.length > 0 ? folders.map((folder) => `${SOURCE}/${folder}/**/*.ts`) : [`${SOURCE}/**/*.ts`];
+const patterns =
+  folders.length > 0
+    ? folders.map((folder) => (folder.endsWith('.ts') ? `${SOURCE}/${folder}` : `${SOURCE}/${folder}/**/*.ts`))
+    : [`${SOURCE}/**/*.ts`];
 const mutate = [...new Set(patterns.flatMap((pattern) => globSync(pattern)))]
   .filter((file) => !file.endsWith('.spec.ts'))
   // the CLI is tested as a process (test/cli*.e2e-spec.ts spawn the compiled dist/), which mutants never reach

@@ -2,7 +2,8 @@
 // StrykerJS (stryker.config.mjs). Folder names narrow the run, e.g. `npm run mutate -- isolation`;
 // other arguments go to `stryker run` (e.g. `--concurrency 2`). For the folders listed in FOCUSED_TESTS
 // only the specs about that folder run (a lower bound of the score, in minutes instead of an hour);
-// `--all-tests` runs the whole suite against every mutant. Like `npm test`, the tests run
+// `--all-tests` runs the whole suite against every mutant, MUTATE_TESTS=<globs> the tests it names. A
+// file instead of a folder (`provisioning/tenant-archive.ts`) mutates that file only. Like `npm test`, the tests run
 // against DATABASE_URL, or against an embedded PostgreSQL 18 started here from the built example
 // app (run `npm run build` first) and stopped afterwards.
 import { spawn } from 'node:child_process';
@@ -48,8 +49,11 @@ const env = { ...process.env };
 if (folders.length > 0) {
   env.MUTATE_FOLDERS = folders.join(',');
 }
-if (!allTests && folders.length > 0 && folders.every((folder) => folder in FOCUSED_TESTS)) {
-  env.MUTATE_TESTS = folders.flatMap((folder) => FOCUSED_TESTS[folder]).join(',');
+const topFolder = (folder) => folder.split('/')[0];
+if (env.MUTATE_TESTS) {
+  process.stdout.write(`Tests from MUTATE_TESTS: ${env.MUTATE_TESTS}\n`);
+} else if (!allTests && folders.length > 0 && folders.every((folder) => topFolder(folder) in FOCUSED_TESTS)) {
+  env.MUTATE_TESTS = [...new Set(folders.flatMap((folder) => FOCUSED_TESTS[topFolder(folder)]))].join(',');
   process.stdout.write(`Focused run (--all-tests for the whole suite), tests: ${env.MUTATE_TESTS}\n`);
 }
 let stop = async () => undefined;

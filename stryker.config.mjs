@@ -44,7 +44,9 @@ export default {
   // how deep the SQL check can walk (test/sql-check-redteam.e2e-spec.ts, F9)
   vitest: { configFile: 'vitest.mutate.config.ts', pool: 'forks' },
   checkers: ['typescript'],
-  tsconfigFile: 'tsconfig.json',
+  // the library's sources only: with the whole project (apps, tests, bench) every mutant group made
+  // the checker re-check every file importing the library, and the test runner waited on it
+  tsconfigFile: 'tsconfig.mutate.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   mutate,
   // every spec except the CLI's, which runs the compiled dist/ in a child process

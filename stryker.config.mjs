@@ -21,7 +21,8 @@ function typeOnly(file) {
 }
 
 // one report per selection of folders, so that runs of different folders can go side by side
-const report = folders.length > 0 ? `reports/mutation/mutation-${folders.join('-').replaceAll('/', '_')}` : 'reports/mutation/mutation';
+const report =
+  folders.length > 0 ? `reports/mutation/mutation-${folders.join('-').replaceAll('/', '_')}` : 'reports/mutation/mutation';
 
 const patterns =
   folders.length > 0

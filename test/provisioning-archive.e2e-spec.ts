@@ -14,7 +14,7 @@ import { createTestApp, sql, uniqueName } from './support/test-app.js';
 // newer: the round trip runs where they fit (the CLI export test covers the refusal otherwise).
 
 /** Text the COPY format escapes: tabs, newlines, backslashes, quotes, and a qualifier-like text. */
-const TRICKY = ["tab\there", 'line\nbreak\r\n', 'back\\slash \\N', "it's \"quoted\"", 'ünï©ødé ✓', '\u0001\u0007\u000b\u001b'];
+const TRICKY = ['tab\there', 'line\nbreak\r\n', 'back\\slash \\N', 'it\'s "quoted"', 'ünï©ødé ✓', '\u0001\u0007\u000b\u001b'];
 
 describe('exportTenant / importTenant', () => {
   let app: NestFastifyApplication;
@@ -67,7 +67,13 @@ describe('exportTenant / importTenant', () => {
     created.push(schema);
     const host = `${schema.replaceAll('_', '-')}.import.test`;
     const tenant = await tenancy.importTenant(file, { schema, name: 'Imported', domains: [host] });
-    expect(tenant).toMatchObject({ schema, name: 'Imported', status: 'active', domains: [{ host, isPrimary: true }], migrations: [] });
+    expect(tenant).toMatchObject({
+      schema,
+      name: 'Imported',
+      status: 'active',
+      domains: [{ host, isPrimary: true }],
+      migrations: [],
+    });
 
     expect(await schemaCatalog(app, schema)).toEqual(await schemaCatalog(app, from));
     const rows = (s: string) => sql(app, `select id, name, description from "${s}".project order by id`);

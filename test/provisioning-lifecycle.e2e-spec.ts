@@ -86,9 +86,7 @@ describe('a tenant through its life: rename, suspend, resume, delete, restore, p
 
     for (const reason of ['', '   ', 'x'.repeat(501), 'two\nlines', 'bell\u0007', 'del\u007f']) {
       await expect(tenancy.suspend(schema, { reason })).rejects.toThrow(
-        new InvalidTenantInputError(
-          'The suspension reason must be 1-500 characters on one line (no control characters).',
-        ),
+        new InvalidTenantInputError('The suspension reason must be 1-500 characters on one line (no control characters).'),
       );
     }
     expect((await tenancy.suspend(schema, { reason: 'y'.repeat(500) })).suspension?.reason).toBe('y'.repeat(500));
@@ -96,7 +94,9 @@ describe('a tenant through its life: rename, suspend, resume, delete, restore, p
     const resumed = await tenancy.resume(schema);
     expect(resumed.status).toBe('active');
     expect(resumed.suspension).toBeUndefined();
-    expect(await registry(schema)).toEqual([{ status: 'active', deleted_schema: null, deleted_domains: null, suspended_reason: null }]);
+    expect(await registry(schema)).toEqual([
+      { status: 'active', deleted_schema: null, deleted_domains: null, suspended_reason: null },
+    ]);
     expect((await whoami(domains[0])).statusCode).toBe(200);
     await expect(tenancy.suspend(uniqueName('ghost'))).rejects.toThrow(TenantNotFoundError);
     await expect(tenancy.resume(uniqueName('ghost'))).rejects.toThrow(TenantNotFoundError);
@@ -188,13 +188,16 @@ describe('a tenant through its life: rename, suspend, resume, delete, restore, p
     const planned = await tenancy.purgeDeletedTenants({ schemas, olderThan: 3_600_000, dryRun: true });
     expect(planned).toEqual([expect.objectContaining({ schema: a.schema, status: 'planned' })]);
     expect(await registry(a.schema)).toMatchObject([{ status: 'deleted' }]);
-    await expect(tenancy.purgeDeletedTenants({ schemas: [...schemas, 'never_deleted_x'] })).rejects.toThrow(
-      TenantNotFoundError,
-    );
+    await expect(tenancy.purgeDeletedTenants({ schemas: [...schemas, 'never_deleted_x'] })).rejects.toThrow(TenantNotFoundError);
 
     const purged = await tenancy.purgeDeletedTenants({ schemas, olderThan: 3_600_000 });
     expect(purged).toEqual([
-      { schema: a.schema, deletedSchema: expect.stringMatching(/^_deleted_\d+_purge_a_/), deletedAt: expect.any(Date), status: 'purged' },
+      {
+        schema: a.schema,
+        deletedSchema: expect.stringMatching(/^_deleted_\d+_purge_a_/),
+        deletedAt: expect.any(Date),
+        status: 'purged',
+      },
     ]);
     expect(await registry(a.schema)).toEqual([]);
     expect(await sql(app, 'select 1 from pg_namespace where nspname = ?', [purged[0].deletedSchema])).toEqual([]);

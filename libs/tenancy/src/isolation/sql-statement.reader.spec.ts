@@ -33,9 +33,7 @@ describe('readStatement: relations', () => {
     expect(relations('with a as (select 1), b as (select * from a) select * from b')).toEqual([]);
     // out of scope after its statement
     expect(relations('select * from (with x as (select 1) select * from x) s, x')).toEqual([{ name: 'x' }]);
-    expect(
-      relations('with x as (select 1) select * from (with x as (select 2) select * from x) s, x'),
-    ).toEqual([]);
+    expect(relations('with x as (select 1) select * from (with x as (select 2) select * from x) s, x')).toEqual([]);
   });
 
   it('reads relations named in text: regclass casts and to_regclass, case-folded unless quoted', () => {
@@ -123,15 +121,33 @@ describe('readStatement: refusals', () => {
     ['select pg_stat_get_activity(null)', "pg_stat_get_activity() shows other tenants' data"],
     ["select query_to_xml('select 1', true, true, '')", 'query_to_xml() runs SQL or reads objects named in text'],
     ["select dblink('x', 'y')", 'dblink() runs SQL or reads objects named in text'],
-    ["select set_config('search_path', 'x', true)", 'set_config() of a setting that changes how SQL is read or where unqualified names go'],
-    ["select set_config('Search_Path', 'x', true)", 'set_config() of a setting that changes how SQL is read or where unqualified names go'],
-    ['select set_config(name, value, true) from t', 'set_config() of a setting that changes how SQL is read or where unqualified names go'],
+    [
+      "select set_config('search_path', 'x', true)",
+      'set_config() of a setting that changes how SQL is read or where unqualified names go',
+    ],
+    [
+      "select set_config('Search_Path', 'x', true)",
+      'set_config() of a setting that changes how SQL is read or where unqualified names go',
+    ],
+    [
+      'select set_config(name, value, true) from t',
+      'set_config() of a setting that changes how SQL is read or where unqualified names go',
+    ],
     ['create temp table x (id int)', 'a temporary relation outlives the transaction on a pooled connection (use ON COMMIT DROP)'],
-    ['create temp table x (id int) on commit delete rows', 'a temporary relation outlives the transaction on a pooled connection (use ON COMMIT DROP)'],
+    [
+      'create temp table x (id int) on commit delete rows',
+      'a temporary relation outlives the transaction on a pooled connection (use ON COMMIT DROP)',
+    ],
     ['create temp sequence s', 'a temporary relation outlives the transaction on a pooled connection (use ON COMMIT DROP)'],
-    ['create temp view v as select 1', 'a temporary relation outlives the transaction on a pooled connection (use ON COMMIT DROP)'],
+    [
+      'create temp view v as select 1',
+      'a temporary relation outlives the transaction on a pooled connection (use ON COMMIT DROP)',
+    ],
     ['select 1 into temp x', 'a temporary relation outlives the transaction on a pooled connection (use ON COMMIT DROP)'],
-    ['create temp table x as select 1', 'a temporary relation outlives the transaction on a pooled connection (use ON COMMIT DROP)'],
+    [
+      'create temp table x as select 1',
+      'a temporary relation outlives the transaction on a pooled connection (use ON COMMIT DROP)',
+    ],
     ['alter system set work_mem = 1', 'AlterSystemStmt statements are not checked'],
   ])('refuses %s', (sql, reason) => {
     expect(refused(sql)).toEqual(typeof reason === 'string' ? reason : expect.stringMatching(reason));

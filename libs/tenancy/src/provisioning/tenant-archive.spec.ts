@@ -9,7 +9,7 @@ const script = (schema: string, copy: string[]) =>
     '--',
     '-- PostgreSQL database dump',
     '--',
-    "SET statement_timeout = 0;",
+    'SET statement_timeout = 0;',
     "SELECT pg_catalog.set_config('search_path', '', false);",
     '\\connect - postgres',
     `CREATE SCHEMA ${schema};`,
@@ -41,7 +41,14 @@ describe('readRestoreScript', () => {
         ].join('\n'),
       },
       // data is never rewritten: "acme.project" stays as it was
-      { table: '"copy_1".project', columns: 'id, name', rows: [['1', 'acme.project'], ['2', null]] },
+      {
+        table: '"copy_1".project',
+        columns: 'id, name',
+        rows: [
+          ['1', 'acme.project'],
+          ['2', null],
+        ],
+      },
       {
         table: '"copy_1".mikro_orm_migrations',
         columns: 'id, name, executed_at',
@@ -70,7 +77,9 @@ describe('readRestoreScript', () => {
     expect(restore.steps[1]).toEqual({
       sql: 'CREATE SCHEMA "target";\nCREATE TABLE "target".t (id int);\nCREATE VIEW "target".v AS SELECT 1 AS "we""ird", x."we""ird".y;',
     });
-    expect(readRestoreScript('CREATE SCHEMA acme;\nCREATE TABLE acme.t (x int);\nSELECT my_acme.f(), acme2.g;', 't', 'm').steps[1]).toEqual({
+    expect(
+      readRestoreScript('CREATE SCHEMA acme;\nCREATE TABLE acme.t (x int);\nSELECT my_acme.f(), acme2.g;', 't', 'm').steps[1],
+    ).toEqual({
       sql: 'CREATE SCHEMA "t";\nCREATE TABLE "t".t (x int);\nSELECT my_acme.f(), acme2.g;',
     });
   });

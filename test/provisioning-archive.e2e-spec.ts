@@ -116,6 +116,26 @@ describe('exportTenant / importTenant', () => {
     expect(await sql(app, 'select 1 from public.tenant where schema = ?', [schema])).toEqual([]);
   });
 
+  it('says to install the client tools when pg_dump is not on PATH, and leaves no file behind', async () => {
+    const schema = uniqueName('exptool');
+    created.push(schema);
+    await tenancy.createTenant({ schema });
+    const file = join(dir, `${schema}.dump`);
+    const path = process.env.PATH;
+    // the tools are looked up on the PATH the app runs with
+    process.env.PATH = dir;
+    try {
+      await expect(tenancy.exportTenant(schema, file)).rejects.toThrow(
+        new ProvisioningError(
+          "pg_dump was not found on PATH: install the PostgreSQL client tools (pg_dump, pg_restore) of the server's major version or newer.",
+        ),
+      );
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(existsSync(file)).toBe(false);
+  });
+
   it('refuses an unknown tenant and a file that is no export, and leaves no file behind', async () => {
     const ghost = uniqueName('ghost');
     const file = join(dir, `${ghost}.dump`);

@@ -173,18 +173,19 @@ describe('createTenant({ from }): a copy of a template tenant', () => {
     expect(error).toBeInstanceOf(InvalidTenantInputError);
     const message = (error as Error).message;
     expect(message).toContain(`The template schema "${from}" holds objects a clone cannot copy (`);
-    for (const what of [
-      'function f',
-      'type mood',
-      'materialized view mv',
-      'partitioned table parted',
-      'inherited table child',
-      'policy own_rows',
-      'rule no_delete',
-      'type pair',
-    ]) {
-      expect(message).toContain(what);
-    }
+    const listed = /cannot copy \((.*)\): create/.exec(message)?.[1].split(', ');
+    expect(listed?.sort()).toEqual(
+      [
+        'function f',
+        'type mood',
+        'materialized view mv',
+        'partitioned table parted',
+        'inherited table child',
+        'policy own_rows',
+        'rule no_delete',
+        'type pair',
+      ].sort(),
+    );
     expect(message).toContain('create the tenant with migrations instead, or copy it with pg_dump');
     expect(await sql(app, 'select 1 from pg_namespace where nspname = ?', [schema])).toEqual([]);
     expect(await sql(app, 'select 1 from public.tenant where schema = ?', [schema])).toEqual([]);

@@ -183,6 +183,18 @@ describe('readStatement: parameters', () => {
 });
 
 describe('readStatement: several statements and deep nesting', () => {
+  it('refuses a statement nested deeper than the walk can go, never throwing', () => {
+    // PostgreSQL runs 600 nested subqueries (test/sql-check-redteam.e2e-spec.ts, F9)
+    const depth = 600;
+    const sql = `select ${'(select '.repeat(depth)}count(*) from acme.project${')'.repeat(depth)} as n`;
+    expect(readStatement(sql)).toEqual({
+      relations: [],
+      schemas: [],
+      parameters: [],
+      refused: 'it is nested too deeply to be read (Maximum call stack size exceeded)',
+    });
+  });
+
   it('reads every statement of a batch', () => {
     expect(readStatement('select * from a; delete from s.b; create schema c')).toMatchObject({
       relations: [{ name: 'a' }, { schema: 's', name: 'b' }],

@@ -153,6 +153,12 @@ describe('readStatement: refusals', () => {
     expect(refused(sql)).toEqual(typeof reason === 'string' ? reason : expect.stringMatching(reason));
   });
 
+  it('refuses a prepared statement run inside a statement it knows', () => {
+    for (const sql of ['explain execute p', 'create table t as execute p']) {
+      expect(refused(sql), sql).toBe('prepared statements are session state that outlives the bound tenant');
+    }
+  });
+
   it('passes what it reads fully, keeping the first reason when several apply', () => {
     for (const sql of [
       "set work_mem = '64MB'",

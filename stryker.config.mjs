@@ -1,7 +1,8 @@
 // Mutation testing of the library (`npm run mutate`, see scripts/mutate.mjs): StrykerJS mutates
 // libs/tenancy/src and runs the Vitest suite (unit specs and the end-to-end tests on PostgreSQL)
 // against each mutant. MUTATE_FOLDERS (comma-separated folders of libs/tenancy/src, e.g.
-// "isolation,resolution") narrows the run; the whole library takes long.
+// "isolation,resolution", or files such as "provisioning/tenant-archive.ts") narrows the run; the
+// whole library takes long.
 import { globSync, readFileSync } from 'node:fs';
 import ts from 'typescript';
 
@@ -19,7 +20,14 @@ function typeOnly(file) {
   return outputText.replace(/export \{\};?/, '').trim() === '';
 }
 
-const patterns = folders.length > 0 ? folders.map((folder) => `${SOURCE}/${folder}/**/*.ts`) : [`${SOURCE}/**/*.ts`];
+// one report per selection of folders, so that runs of different folders can go side by side
+const report =
+  folders.length > 0 ? `reports/mutation/mutation-${folders.join('-').replaceAll('/', '_')}` : 'reports/mutation/mutation';
+
+const patterns =
+  folders.length > 0
+    ? folders.map((folder) => (folder.endsWith('.ts') ? `${SOURCE}/${folder}` : `${SOURCE}/${folder}/**/*.ts`))
+    : [`${SOURCE}/**/*.ts`];
 const mutate = [...new Set(patterns.flatMap((pattern) => globSync(pattern)))]
   .filter((file) => !file.endsWith('.spec.ts'))
   // the CLI is tested as a process (test/cli*.e2e-spec.ts spawn the compiled dist/), which mutants never reach
@@ -37,7 +45,9 @@ export default {
   // how deep the SQL check can walk (test/sql-check-redteam.e2e-spec.ts, F9)
   vitest: { configFile: 'vitest.mutate.config.ts', pool: 'forks' },
   checkers: ['typescript'],
-  tsconfigFile: 'tsconfig.json',
+  // the library's sources only: with the whole project (apps, tests, bench) every mutant group made
+  // the checker re-check every file importing the library, and the test runner waited on it
+  tsconfigFile: 'tsconfig.mutate.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   mutate,
   // every spec except the CLI's, which runs the compiled dist/ in a child process
@@ -55,8 +65,8 @@ export default {
   timeoutMS: 5_000,
   dryRunTimeoutMinutes: 15,
   reporters: ['clear-text', 'progress', 'html', 'json'],
-  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: `${report}.html` },
+  jsonReporter: { fileName: `${report}.json` },
   clearTextReporter: { reportTests: false, logTests: false, reportMutants: true, reportScoreTable: true },
   thresholds: { high: 80, low: 60, break: null },
   tempDirName: '.stryker-tmp',

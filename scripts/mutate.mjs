@@ -1,6 +1,9 @@
 // `npm run mutate -- [folder ...] [stryker options]`: mutation testing of libs/tenancy/src with
 // StrykerJS (stryker.config.mjs). Folder names narrow the run, e.g. `npm run mutate -- isolation`;
-// other arguments go to `stryker run` (e.g. `--concurrency 2`). Like `npm test`, the tests run
+// other arguments go to `stryker run` (e.g. `--concurrency 2`). For the folders listed in FOCUSED_TESTS
+// only the specs about that folder run (a lower bound of the score, in minutes instead of an hour);
+// `--all-tests` runs the whole suite against every mutant, MUTATE_TESTS=<globs> the tests it names. A
+// file instead of a folder (`provisioning/tenant-archive.ts`) mutates that file only. Like `npm test`, the tests run
 // against DATABASE_URL, or against an embedded PostgreSQL 18 started here from the built example
 // app (run `npm run build` first) and stopped afterwards.
 import { spawn } from 'node:child_process';
@@ -9,7 +12,36 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const args = process.argv.slice(2).filter((arg) => arg !== '--');
+/**
+ * The specs that test each folder, for a focused run: the folder's unit specs and the end-to-end
+ * tests of its behaviour. Everything else still runs with `--all-tests`.
+ */
+const FOCUSED_TESTS = {
+  isolation: [
+    'libs/tenancy/src/isolation/**/*.spec.ts',
+    'test/isolation*.e2e-spec.ts',
+    'test/hand-written-sql.e2e-spec.ts',
+    'test/from-list-isolation.e2e-spec.ts',
+    'test/sql-check-*.e2e-spec.ts',
+    'test/hostile-input.e2e-spec.ts',
+  ],
+  provisioning: [
+    'libs/tenancy/src/provisioning/**/*.spec.ts',
+    'test/provisioning*.e2e-spec.ts',
+    'test/tenant-domains*.e2e-spec.ts',
+    'test/deleted-tenant.e2e-spec.ts',
+  ],
+  migrations: [
+    'libs/tenancy/src/migrations/**/*.spec.ts',
+    'test/migrat*.e2e-spec.ts',
+    'test/tenant-migration-runs.e2e-spec.ts',
+    // creates tenants with the migrations and compares them with MikroORM's own Migrator
+    'test/provisioning.e2e-spec.ts',
+  ],
+};
+
+const allTests = process.argv.includes('--all-tests');
+const args = process.argv.slice(2).filter((arg) => arg !== '--' && arg !== '--all-tests');
 const firstOption = args.findIndex((arg) => arg.startsWith('-'));
 const folders = firstOption === -1 ? args : args.slice(0, firstOption);
 const strykerArgs = firstOption === -1 ? [] : args.slice(firstOption);
@@ -17,6 +49,13 @@ const strykerArgs = firstOption === -1 ? [] : args.slice(firstOption);
 const env = { ...process.env };
 if (folders.length > 0) {
   env.MUTATE_FOLDERS = folders.join(',');
+}
+const topFolder = (folder) => folder.split('/')[0];
+if (env.MUTATE_TESTS) {
+  process.stdout.write(`Tests from MUTATE_TESTS: ${env.MUTATE_TESTS}\n`);
+} else if (!allTests && folders.length > 0 && folders.every((folder) => topFolder(folder) in FOCUSED_TESTS)) {
+  env.MUTATE_TESTS = [...new Set(folders.flatMap((folder) => FOCUSED_TESTS[topFolder(folder)]))].join(',');
+  process.stdout.write(`Focused run (--all-tests for the whole suite), tests: ${env.MUTATE_TESTS}\n`);
 }
 let stop = async () => undefined;
 if (!env.DATABASE_URL) {

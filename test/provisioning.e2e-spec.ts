@@ -18,6 +18,7 @@ import { dropTestTenants } from 'nestjs-tenancy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Migration20261126182507_initial as InitialTenantMigration } from '../apps/example/src/migrations/tenant/Migration20261126182507_initial.js';
 import { migrations, ormOptions } from '../apps/example/src/orm.config.js';
+import { schemaCatalog } from './support/catalog.js';
 import { createTestApp, databaseUrl, sql, uniqueName } from './support/test-app.js';
 
 /** Fails half-way, after creating a table, on purpose. */
@@ -26,27 +27,6 @@ class FailingMigration extends Migration {
     this.addSql('create table "half_done" ("id" int)');
     this.addSql('select 1 / 0');
   }
-}
-
-/** Everything PostgreSQL knows about a schema's objects, with the schema's name replaced by S. */
-async function catalog(app: Pick<INestApplicationContext, 'get'>, schema: string): Promise<string[]> {
-  const queries = [
-    `select c.relname::text || ' ' || c.relkind::text || ' ' || coalesce(a.attname::text, '') || ' ' || coalesce(format_type(a.atttypid, a.atttypmod), '')
-       || ' ' || coalesce(a.attnotnull::text, '') || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '') as line
-       from pg_class c join pg_namespace n on n.oid = c.relnamespace
-       left join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-       left join pg_attrdef d on d.adrelid = c.oid and d.adnum = a.attnum
-       where n.nspname = ?`,
-    `select conname::text || ' ' || pg_get_constraintdef(oid) as line from pg_constraint where connamespace = ?::regnamespace`,
-    `select indexname || ' ' || indexdef as line from pg_indexes where schemaname = ?`,
-  ];
-  const lines: string[] = [];
-  for (const query of queries) {
-    const rows = await sql<{ line: string }>(app, query, [schema]);
-    lines.push(...rows.map((row) => row.line.replaceAll(schema, 'S')));
-  }
-  const migrations = await sql<{ name: string }>(app, `select name from "${schema}".mikro_orm_migrations order by id`);
-  return [...lines.sort(), ...migrations.map((row) => `migration ${row.name}`)];
 }
 
 interface Leftovers {
@@ -205,7 +185,7 @@ describe('provisioning', () => {
     const orm = await app.get(SchemaMigrator).migrationOrm('tenant');
     try {
       await new Migrator(orm.em.fork() as SqlEntityManager).up({ schema: reference });
-      expect(await catalog(app, provisioned)).toEqual(await catalog(app, reference));
+      expect(await schemaCatalog(app, provisioned)).toEqual(await schemaCatalog(app, reference));
     } finally {
       await sql(app, `drop schema if exists "${reference}" cascade`);
     }

@@ -1,0 +1,213 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadSqlParser, readStatement } from './sql-statement.reader.js';
+
+// What the reader finds in a statement, exactly (the SQL check's decisions on top of it are in
+// tenant-sql.guard.spec.ts): every relation and schema named, the $n parameters, and why a
+// statement cannot be checked.
+
+beforeAll(() => loadSqlParser());
+
+const relations = (sql: string) => readStatement(sql).relations;
+const schemas = (sql: string) => readStatement(sql).schemas;
+const refused = (sql: string) => readStatement(sql).refused;
+
+describe('readStatement: relations', () => {
+  it('reads qualified and unqualified relations, quoted names as written, temporary ones in pg_temp', () => {
+    expect(relations('select * from acme.project p join "Globex"."Task" t on true, plain')).toEqual([
+      { schema: 'acme', name: 'project' },
+      { schema: 'Globex', name: 'Task' },
+      { name: 'plain' },
+    ]);
+    expect(relations('create temp table scratch (id int) on commit drop')).toEqual([{ schema: 'pg_temp', name: 'scratch' }]);
+    expect(relations('create table keep (id int)')).toEqual([{ name: 'keep' }]);
+  });
+
+  it('leaves out CTE names in scope, but not a qualified name nor one after its WITH', () => {
+    expect(relations('with x as (select * from a.t) select * from x, y')).toEqual([{ schema: 'a', name: 't' }, { name: 'y' }]);
+    expect(relations('with x as (select 1) select * from s.x')).toEqual([{ schema: 's', name: 'x' }]);
+    // a non-recursive CTE does not see itself: the x inside is a table
+    expect(relations('with x as (select * from x) select * from x')).toEqual([{ name: 'x' }]);
+    // a recursive one does
+    expect(relations('with recursive x(n) as (select 1 union all select n from x) select * from x')).toEqual([]);
+    // a later CTE sees an earlier one
+    expect(relations('with a as (select 1), b as (select * from a) select * from b')).toEqual([]);
+    // out of scope after its statement
+    expect(relations('select * from (with x as (select 1) select * from x) s, x')).toEqual([{ name: 'x' }]);
+    expect(relations('with x as (select 1) select * from (with x as (select 2) select * from x) s, x')).toEqual([]);
+  });
+
+  it('reads relations named in text: regclass casts and to_regclass, case-folded unless quoted', () => {
+    expect(relations(`select 'Acme.Project'::regclass, '"A"."B"'::regclass, 'plain'::regclass`)).toEqual([
+      { schema: 'acme', name: 'project' },
+      { schema: 'A', name: 'B' },
+      { name: 'plain' },
+    ]);
+    expect(relations(`select to_regclass('db.s.t'), to_regclass(' s . "x""y" ')`)).toEqual([
+      { schema: 's', name: 't' },
+      { schema: 's', name: 'x"y' },
+    ]);
+    expect(relations(`select 'acme.project'::text, to_regclass(name) from t`)).toEqual([{ name: 't' }]);
+    expect(refused(`select 'a.b.c.d'::regclass`)).toBe('a relation name in text the check cannot read ("a.b.c.d")');
+    expect(refused(`select to_regclass('a-b')`)).toBe('a relation name in text the check cannot read ("a-b")');
+    expect(refused(`select to_regclass('')`)).toBe('a relation name in text the check cannot read ("")');
+    expect(refused(`select '${'x'.repeat(100)} y'::regclass`)).toBe(
+      `a relation name in text the check cannot read ("${'x'.repeat(80)}")`,
+    );
+  });
+
+  it('reads the relations of DROP, COMMENT, renames, schema moves and OWNED BY', () => {
+    expect(relations('drop table a.t, u; drop view v; drop index s.i; drop sequence q')).toEqual([
+      { schema: 'a', name: 't' },
+      { name: 'u' },
+      { name: 'v' },
+      { schema: 's', name: 'i' },
+      { name: 'q' },
+    ]);
+    expect(relations('comment on column s.t.c is null; comment on trigger tr on s2.t2 is null')).toEqual([
+      { schema: 's', name: 't' },
+      { schema: 's2', name: 't2' },
+    ]);
+    expect(relations('comment on column t.c is null')).toEqual([{ name: 't' }]);
+    expect(relations('alter table s.t rename to u')).toEqual([{ schema: 's', name: 't' }]);
+    expect(relations('alter table s.t set schema other')).toEqual([{ schema: 's', name: 't' }]);
+    expect(relations('create sequence q owned by s.t.id')).toEqual([{ name: 'q' }, { schema: 's', name: 't' }]);
+    expect(relations('create sequence q owned by t.id')).toEqual([{ name: 'q' }, { name: 't' }]);
+    expect(relations('create sequence q owned by none')).toEqual([{ name: 'q' }]);
+  });
+});
+
+describe('readStatement: schemas', () => {
+  it('reads schemas named as such and the qualifiers of functions, types and trigger functions', () => {
+    expect(schemas('drop schema a, b cascade')).toEqual(['a', 'b']);
+    expect(schemas('create schema c')).toEqual(['c']);
+    expect(schemas('alter schema d rename to e')).toEqual(['d']);
+    expect(schemas('alter table t set schema f')).toEqual(['f']);
+    expect(schemas('alter function g.fn() set schema h')).toEqual(['h', 'g']);
+    expect(schemas('grant usage on schema i to r')).toEqual(['i']);
+    expect(schemas('grant select on all tables in schema j to r')).toEqual(['j']);
+    // the argument type int is pg_catalog.int4 to the parser
+    expect(new Set(schemas('grant execute on function k.fn(int) to r'))).toEqual(new Set(['k', 'pg_catalog']));
+    expect(new Set(schemas('grant execute on function fn(int) to r'))).toEqual(new Set(['pg_catalog']));
+    expect(schemas('grant execute on function fn() to r')).toEqual([]);
+    expect(schemas('grant select on table l.t to r')).toEqual([]);
+    expect(relations('grant select on table l.t to r')).toEqual([{ schema: 'l', name: 't' }]);
+    expect(schemas('reindex schema m')).toEqual(['m']);
+    expect(schemas('select n.f(1), pg_catalog.now(), plain()')).toEqual(['n', 'pg_catalog']);
+    expect(schemas('call o.p()')).toEqual(['o']);
+    expect(schemas('select 1::p.t, 2::int')).toEqual(['p', 'pg_catalog']);
+    expect(schemas('create trigger tr before update on t for each row execute function q.f()')).toEqual(['q']);
+    // (a type is read both as a dropped object and as a type name: listed twice, which changes nothing)
+    expect(new Set(schemas('drop type r.t; drop function s.f(); drop function plain()'))).toEqual(new Set(['r', 's']));
+    expect(schemas('comment on function t.f() is null')).toEqual(['t']);
+  });
+});
+
+describe('readStatement: refusals', () => {
+  it.each([
+    ['select from', /^PostgreSQL's parser cannot read it \(syntax error at end of input\)$/],
+    ['do $$ begin end $$', 'DoStmt statements are not checked'],
+    ['create function f() returns int language sql as $$select 1$$', 'CreateFunctionStmt statements are not checked'],
+    ['prepare p as select 1', 'PrepareStmt statements are not checked'],
+    ['select 1; execute p', 'ExecuteStmt statements are not checked'],
+    ['set search_path to other', 'SET search_path changes how SQL is read or where unqualified names go'],
+    ['set Client_Encoding to latin1', 'SET client_encoding changes how SQL is read or where unqualified names go'],
+    ["copy t from '/tmp/x'", 'COPY to or from a server file or program reads and writes outside any schema'],
+    ["copy t to program 'cat'", 'COPY to or from a server file or program reads and writes outside any schema'],
+    ['reindex database app', 'REINDEX of the whole database reaches every tenant'],
+    ['reindex system app', 'REINDEX of the whole database reaches every tenant'],
+    ['select * from pg_stats', "pg_stats shows other tenants' data"],
+    ['select * from pg_catalog.pg_stat_activity', "pg_stat_activity shows other tenants' data"],
+    ['select * from public.pg_largeobject', "pg_largeobject shows other tenants' data"],
+    ['select pg_stat_get_activity(null)', "pg_stat_get_activity() shows other tenants' data"],
+    ["select query_to_xml('select 1', true, true, '')", 'query_to_xml() runs SQL or reads objects named in text'],
+    ["select dblink('x', 'y')", 'dblink() runs SQL or reads objects named in text'],
+    [
+      "select set_config('search_path', 'x', true)",
+      'set_config() of a setting that changes how SQL is read or where unqualified names go',
+    ],
+    [
+      "select set_config('Search_Path', 'x', true)",
+      'set_config() of a setting that changes how SQL is read or where unqualified names go',
+    ],
+    [
+      'select set_config(name, value, true) from t',
+      'set_config() of a setting that changes how SQL is read or where unqualified names go',
+    ],
+    ['create temp table x (id int)', 'a temporary relation outlives the transaction on a pooled connection (use ON COMMIT DROP)'],
+    [
+      'create temp table x (id int) on commit delete rows',
+      'a temporary relation outlives the transaction on a pooled connection (use ON COMMIT DROP)',
+    ],
+    ['create temp sequence s', 'a temporary relation outlives the transaction on a pooled connection (use ON COMMIT DROP)'],
+    [
+      'create temp view v as select 1',
+      'a temporary relation outlives the transaction on a pooled connection (use ON COMMIT DROP)',
+    ],
+    ['select 1 into temp x', 'a temporary relation outlives the transaction on a pooled connection (use ON COMMIT DROP)'],
+    [
+      'create temp table x as select 1',
+      'a temporary relation outlives the transaction on a pooled connection (use ON COMMIT DROP)',
+    ],
+    ['alter system set work_mem = 1', 'AlterSystemStmt statements are not checked'],
+  ])('refuses %s', (sql, reason) => {
+    expect(refused(sql)).toEqual(typeof reason === 'string' ? reason : expect.stringMatching(reason));
+  });
+
+  it('refuses a prepared statement run inside a statement it knows', () => {
+    for (const sql of ['explain execute p', 'create table t as execute p']) {
+      expect(refused(sql), sql).toBe('prepared statements are session state that outlives the bound tenant');
+    }
+  });
+
+  it('passes what it reads fully, keeping the first reason when several apply', () => {
+    for (const sql of [
+      "set work_mem = '64MB'",
+      "select set_config('work_mem', '1MB', true)",
+      'copy t to stdout',
+      'create temp table x (id int) on commit drop',
+      'reindex schema s',
+      'reindex table t',
+      'select * from s.pg_stats',
+      'select now()',
+      'begin; commit',
+      'explain select 1',
+      'listen x; notify x',
+    ]) {
+      expect(refused(sql), sql).toBeUndefined();
+    }
+    expect(refused("do $$ begin end $$; select dblink('x', 'y')")).toBe('DoStmt statements are not checked');
+    expect(refused("select dblink('x', 'y'); do $$ begin end $$")).toBe('dblink() runs SQL or reads objects named in text');
+    expect(readStatement('select from')).toEqual({ relations: [], schemas: [], parameters: [], refused: expect.any(String) });
+  });
+});
+
+describe('readStatement: parameters', () => {
+  it('lists the $n PostgreSQL reads as parameters, once each, not those in literals or comments', () => {
+    expect(readStatement(`select $1, $2, $1, '$3' /* $4 */ from t where x = $5`).parameters).toEqual([1, 2, 5]);
+    expect(readStatement('select 1').parameters).toEqual([]);
+  });
+});
+
+describe('readStatement: several statements and deep nesting', () => {
+  it('refuses a statement nested deeper than the walk can go, never throwing', () => {
+    // PostgreSQL runs 600 nested subqueries (test/sql-check-redteam.e2e-spec.ts, F9)
+    const depth = 600;
+    const sql = `select ${'(select '.repeat(depth)}count(*) from acme.project${')'.repeat(depth)} as n`;
+    expect(readStatement(sql)).toEqual({
+      relations: [],
+      schemas: [],
+      parameters: [],
+      refused: 'it is nested too deeply to be read (Maximum call stack size exceeded)',
+    });
+  });
+
+  it('reads every statement of a batch', () => {
+    expect(readStatement('select * from a; delete from s.b; create schema c')).toMatchObject({
+      relations: [{ name: 'a' }, { schema: 's', name: 'b' }],
+      schemas: ['c'],
+      refused: undefined,
+    });
+    expect(refused('')).toBe("PostgreSQL's parser cannot read it (Query cannot be empty)");
+    expect(readStatement(';')).toEqual({ relations: [], schemas: [], parameters: [], refused: undefined });
+  });
+});

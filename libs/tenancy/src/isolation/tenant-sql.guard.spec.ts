@@ -194,3 +194,87 @@ describe('TenantSqlGuard readings kept between statements', () => {
     expect(() => guard.check('select * from ??', ['"acme"."project"'])).not.toThrow();
   });
 });
+
+describe('TenantSqlGuard: one reading of a statement serves every tenant', () => {
+  let schema: string | undefined;
+  let reads = 0;
+  const guard = new TenantSqlGuard({
+    tenantTables: tables,
+    sharedSchemas: ['public'],
+    boundSchema: () => schema,
+    // counts the readings: a statement with values is shaped only when its reading is not cached
+    shape: (sql) => {
+      reads++;
+      let n = 0;
+      const text = sql.replace(/\?/g, () => `$${++n}`);
+      return { text, placeholders: Array.from({ length: n }, (_, i) => i + 1) };
+    },
+    isPlain: () => true,
+  });
+  const as = (bound: string | undefined, sql: string, params: unknown[] = [1]) => {
+    schema = bound;
+    return () => guard.check(sql, params);
+  };
+
+  it("reads a tenant's statement once: the same statement of another tenant uses that reading", () => {
+    reads = 0;
+    expect(as('acme', 'select * from "acme"."project" as "p0" where "p0"."id" = ?')).not.toThrow();
+    expect(as('globex', 'select * from "globex"."project" as "p0" where "p0"."id" = ?')).not.toThrow();
+    expect(as('initech', 'select * from "initech"."project" as "p0" where "p0"."id" = ?')).not.toThrow();
+    expect(reads).toBe(1);
+  });
+
+  it('the shared reading never lets a statement reach another tenant, or run with none bound', () => {
+    expect(as('acme', 'select * from "acme"."task" where "id" = ?')).not.toThrow();
+    expect(as('globex', 'select * from "acme"."task" where "id" = ?')).toThrow(
+      CrossTenantAccessError.forSchema('Task', 'acme', 'globex'),
+    );
+    expect(as('globex', 'select * from "globex"."task" join "acme"."project" on true where "id" = ?')).toThrow(
+      CrossTenantAccessError.forSchema('Project', 'acme', 'globex'),
+    );
+    expect(as('acme', 'select * from "globex"."task" join "acme"."project" on true where "id" = ?')).toThrow(
+      CrossTenantAccessError.forSchema('Task', 'globex', 'acme'),
+    );
+    expect(as(undefined, 'select * from "acme"."task" where "id" = ?')).toThrow(NoTenantBoundError);
+    // unquoted, the bound schema's name is read as it is: allowed for that tenant only
+    expect(as('acme', 'select * from "acme"."task" join acme.project on true where "id" = ?')).not.toThrow();
+    expect(as('globex', 'select * from "globex"."task" join acme.project on true where "id" = ?')).toThrow(
+      CrossTenantAccessError.forSchema('Project', 'acme', 'globex'),
+    );
+  });
+
+  it("a statement naming the placeholder's schema itself is read as it is: never the bound tenant's", () => {
+    const placeholder = '"__tenancy_bound_schema__"';
+    // the reading of this text is cached by the statement of acme above
+    expect(as('acme', `select * from "acme"."task" where "id" = ?`)).not.toThrow();
+    expect(as('acme', `select * from ${placeholder}."task" where "id" = ?`)).toThrow(
+      CrossTenantAccessError.forSchema('Task', '__tenancy_bound_schema__', 'acme'),
+    );
+    expect(as('acme', `select * from "acme"."task" join ${placeholder}."project" on true where "id" = ?`)).toThrow(
+      CrossTenantAccessError.forSchema('Project', '__tenancy_bound_schema__', 'acme'),
+    );
+    expect(as('acme', `select * from ${placeholder}."task"`, [])).toThrow(CrossTenantAccessError);
+    expect(as(undefined, `select * from ${placeholder}."task" where "id" = ?`)).toThrow(NoTenantBoundError);
+  });
+
+  it('a statement whose values hold SQL: the placeholder inside a value is not the bound schema either', () => {
+    const shaping = new TenantSqlGuard({
+      tenantTables: tables,
+      sharedSchemas: ['public'],
+      boundSchema: () => 'acme',
+      shape: (sql, params) => ({ text: sql.replace('??', String(params[0])), placeholders: [] }),
+      isPlain: (sql) => !sql.includes('??'),
+    });
+    expect(() => shaping.check('select * from "acme"."task", ??', ['"acme"."project"'])).not.toThrow();
+    expect(() => shaping.check('select * from "acme"."task", ??', ['"__tenancy_bound_schema__"."project"'])).toThrow(
+      CrossTenantAccessError.forSchema('Project', '__tenancy_bound_schema__', 'acme'),
+    );
+    expect(() => shaping.check('select * from "acme"."task", ??', ['"globex"."project"'])).toThrow(CrossTenantAccessError);
+  });
+
+  it('schema names in other places than a table (functions, sequences) follow the same rule', () => {
+    expect(as('acme', `select "acme".next_id(?)`)).not.toThrow();
+    expect(as('globex', `select "globex".next_id(?)`)).not.toThrow();
+    expect(as('globex', `select "acme".next_id(?)`)).toThrow(CrossTenantAccessError);
+  });
+});

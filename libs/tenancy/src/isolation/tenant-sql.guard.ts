@@ -28,14 +28,23 @@ export interface TenantSqlGuardOptions {
 }
 
 /**
+ * The name that stands for the bound schema in cached readings. Names starting with `__tenancy`
+ * are the library's (never a tenant's); a statement naming it itself is read as it is.
+ */
+const BOUND_PLACEHOLDER = '__tenancy_bound_schema__';
+const BOUND_MARK = `"${BOUND_PLACEHOLDER}".`;
+
+/**
  * Fail-closed check of every SQL statement the ORM sends (installed as MikroORM's `onQuery` hook),
  * read with PostgreSQL's own parser. With a tenant bound, every relation a statement names is in
  * that tenant's schema, a shared schema or a system schema; never in another schema, and never an
  * unqualified tenant table. With no tenant bound, no tenant table at all and no tenant's schema.
  * SQL the check cannot follow (SQL run from text, settings that change how SQL is read, statement
  * kinds it does not know, text the parser cannot read) is refused while tenant entities exist.
- * Readings are cached by statement text. It cannot see queries sent through Kysely or
- * `Connection.executeDump()`, which bypass the hook.
+ * Readings are cached by statement text, with the bound schema's quoted name (`"acme".`) read
+ * as a placeholder, so that one reading serves the same statement for every tenant (with 10,000
+ * tenants, per-tenant texts would miss the cache on nearly every statement). It cannot see queries
+ * sent through Kysely or `Connection.executeDump()`, which bypass the hook.
  */
 export class TenantSqlGuard {
   /** Readings of statements sent with values, and (apart: MikroORM replaces `?` only then) without. */
@@ -62,21 +71,29 @@ export class TenantSqlGuard {
       return sql;
     }
     const { shape, isPlain } = this.options;
+    const current = this.options.boundSchema();
     // the cache key: the statement itself when its shape follows from its text (the usual case, no
     // formatting on the request path), else its shape; never the same key for a statement with
     // values and without (MikroORM replaces `?` only when there are values)
     let shaped: StatementShape | undefined;
-    let key = sql;
     const bare = params.length === 0 || shape === undefined;
     if (!bare && !isPlain?.(sql, params)) {
       shaped = shape(sql, params);
-      key = `${shaped.placeholders.join(',')}\0${shaped.text}`;
     }
+    // the bound schema's quoted name, as MikroORM qualifies tenant tables, read as a placeholder
+    // (the same reading for every tenant); not when the text read already holds the placeholder's
+    // name, which then keeps its own meaning: a schema of that name, never the bound one (a name
+    // MikroORM would quote differently, with a `"` in it, is not matched: read as it is)
+    const source = shaped?.text ?? sql;
+    const mark = current === undefined ? undefined : `"${current}".`;
+    const generic = mark !== undefined && source.includes(mark) && !source.includes(BOUND_PLACEHOLDER);
+    const text = (statement: string): string => (generic ? statement.replaceAll(mark, BOUND_MARK) : statement);
+    const key = shaped ? `${shaped.placeholders.join(',')}\0${text(shaped.text)}` : text(sql);
     const cache = bare ? this.bareCache : this.cache;
     let facts = cache.get(key);
     if (facts === undefined) {
       shaped ??= bare ? { text: sql, placeholders: [] } : shape(sql, params);
-      facts = readStatement(shaped.text);
+      facts = readStatement(text(shaped.text));
       const read = new Set(facts.parameters);
       if (facts.refused === undefined && shaped.placeholders.some((n) => !read.has(n))) {
         // MikroORM replaces a `?` inside a literal, quoted name or comment too: the value would
@@ -88,21 +105,13 @@ export class TenantSqlGuard {
     if (facts.refused !== undefined) {
       throw UncheckedSqlError.because(facts.refused);
     }
-    // asked for only when a name needs it: most statements name no tenant table
-    let asked = false;
-    let boundSchema: string | undefined;
-    const bound = (): string | undefined => {
-      if (!asked) {
-        asked = true;
-        boundSchema = this.options.boundSchema();
-      }
-      return boundSchema;
-    };
+    // the placeholder stands for the bound schema only in a text where it replaced that name
+    const isBound = (schema: string): boolean => schema === current || (generic && schema === BOUND_PLACEHOLDER);
     for (const { schema, name } of facts.relations) {
       const entity = tenantTables.get(name);
       if (schema === undefined || schema === UNBOUND_SCHEMA) {
         if (entity !== undefined) {
-          throw NoTenantBoundError.forTable(entity, name, bound());
+          throw NoTenantBoundError.forTable(entity, name, current);
         }
         continue;
       }
@@ -111,8 +120,7 @@ export class TenantSqlGuard {
       if (schema === 'pg_temp' || (entity === undefined && this.allowedSchemas.has(schema))) {
         continue;
       }
-      const current = bound();
-      if (schema === current) {
+      if (isBound(schema)) {
         continue;
       }
       if (current === undefined) {
@@ -124,8 +132,7 @@ export class TenantSqlGuard {
       if (this.allowedSchemas.has(schema)) {
         continue;
       }
-      const current = bound();
-      if (schema !== current) {
+      if (!isBound(schema)) {
         throw current === undefined
           ? NoTenantBoundError.forSchema(schema)
           : CrossTenantAccessError.forSchema(`schema "${schema}"`, schema, current);

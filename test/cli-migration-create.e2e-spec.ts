@@ -5,7 +5,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CommandFactory, CommandRunnerService } from 'nest-commander';
 import { type MigrationRunReport, type MigrationStatusReport, TenancyCliModule, tenancyCliRunOptions } from 'nestjs-tenancy/cli';
-import { DomainSchema, TenancyModule, TenantSchema } from 'nestjs-tenancy';
+import { DomainSchema, TenancyModule, type TenancyCheckReport, TenantSchema } from 'nestjs-tenancy';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ormOptions } from '../apps/example/src/orm.config.js';
 import { type CliRun, exampleMigrationFolder, migrationFolder, parseJson, runCli, useCliTestContext } from './support/cli.js';
@@ -130,6 +130,35 @@ describe('tenancy CLI: migration:create and migrate:down', { timeout: 180_000 },
       }
       expect(await readdir(dir)).toEqual(await readdir(exampleMigrationFolder('tenant')));
       expect(await readdir(sharedDir)).toEqual(await readdir(exampleMigrationFolder('shared')));
+
+      // check compares the entities too: the tenant set is in step (the shared one: test/cli-check, on a database of its own)
+      const [schema] = await cli.createTenants('cli_chk', 1);
+      const check = await runCli(['check', '--schema', schema, '--json'], env);
+      expect(parseJson<TenancyCheckReport>(check).entities.tenant).toEqual([]);
+    });
+
+    it('check reports entities changed with no migration written for them, per set, and exits 1 (--skip-entities: not compared)', async () => {
+      const [schema] = await cli.createTenants('cli_chk_ahead', 1);
+      const run = await runInProcess(['check', '--schema', schema, '--json']);
+      expect(run.code).toBe(1);
+      const report = parseJson<TenancyCheckReport>(run);
+      expect(report.entities).toEqual({
+        tenant: ['alter table "project" add "archived_at" timestamptz null;'],
+        shared: ['create table "cli_audit_entry" ("id" serial primary key, "message" text not null);'],
+      });
+      expect(report.problems).toEqual([
+        'The tenant entities differ from what the tenant migrations build (1 statement(s): alter table "project" add "archived_at" timestamptz null;): ' +
+          'write a migration for the change (migration:create --tenant), then deploy and run it.',
+        'The shared entities differ from what the shared migrations build (1 statement(s): create table "cli_audit_entry" ("id" serial primary key, "message" text not null);): ' +
+          'write a migration for the change (migration:create --shared), then deploy and run it.',
+      ]);
+      // the tenant itself matches its migrations
+      expect(report.tenants).toEqual([expect.objectContaining({ schema, status: 'ok', drift: [] })]);
+      const skipped = await runInProcess(['check', '--schema', schema, '--skip-entities', '--json']);
+      expect(skipped.code).toBe(0);
+      expect(parseJson<TenancyCheckReport>(skipped)).toMatchObject({ ok: true, entities: { tenant: null, shared: null } });
+      // no scratch schema is left behind
+      expect(await cli.sql(`select nspname from pg_namespace where nspname like '\\_\\_tenancy%'`)).toEqual([]);
     });
 
     it('writes a shared migration with just the new shared table, nothing about tenant schemas', async () => {

@@ -5,6 +5,7 @@ import { TenantContext } from './context/tenant-context.js';
 import { TenantIsolation } from './isolation/tenant-isolation.js';
 import { SchemaMigrator } from './migrations/schema-migrator.js';
 import { TenancyChecker } from './check/tenancy.checker.js';
+import { EntityDiff } from './migrations/entity-diff.js';
 import { TenantDeletionService } from './provisioning/tenant-deletion.service.js';
 import { TenantDomainsService } from './provisioning/tenant-domains.service.js';
 import { TenantProvisioner } from './provisioning/tenant.provisioner.js';
@@ -45,6 +46,7 @@ import { TenancyService } from './tenancy.service.js';
     DeletedTenantErrors,
     TenancyEvents,
     SchemaMigrator,
+    EntityDiff,
     TenancyChecker,
     TenantProvisioner,
     TenantDomainsService,
@@ -60,6 +62,7 @@ import { TenancyService } from './tenancy.service.js';
     TenantRegistry,
     TenantChangeNotifier,
     SchemaMigrator,
+    EntityDiff,
     TenancyChecker,
     TenantProvisioner,
     TenancyService,

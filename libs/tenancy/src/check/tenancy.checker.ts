@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Transaction } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
+import { EntityDiff } from '../migrations/entity-diff.js';
+import type { MigrationSetName } from '../migrations/migration-orm.factory.js';
 import { SchemaMigrator } from '../migrations/schema-migrator.js';
 import { SetMigrator } from '../migrations/set-migrator.js';
 import { quoteIdentifier } from '../postgres/schema-name.js';
@@ -22,6 +24,11 @@ export interface TenancyCheckOptions {
   citus?: boolean;
   /** Schemas that are neither tenants nor orphans (an app's own schemas, an extension's). */
   ignoreSchemas?: string[];
+  /**
+   * Compare each migration set's entities with what its migrations build, as `migration:create`
+   * does: entities changed with no migration written for them are a problem. @default true
+   */
+  entities?: boolean;
 }
 
 /** Prefix of the reference schemas (never a valid tenant schema name, never committed). */
@@ -54,6 +61,7 @@ const CITUS_ADVICE =
 export class TenancyChecker {
   constructor(
     private readonly migrator: SchemaMigrator,
+    private readonly entityDiff: EntityDiff,
     @Inject(TENANCY_OPTIONS) private readonly options: ResolvedTenancyOptions,
   ) {}
 
@@ -202,6 +210,20 @@ export class TenancyChecker {
         `The tenant migrations create foreign key(s) to shared tables (${inMigrations.map((fk) => `${fk.name} -> ${fk.references}`).join(', ')}): ${CITUS_ADVICE}`,
       );
     }
+    const entities = {
+      tenant: options.entities === false ? null : await this.entityChanges('tenant'),
+      // compared with the shared schema itself: only once its migrations have all run
+      shared: options.entities === false || sharedPending.length > 0 ? null : await this.entityChanges('shared'),
+    };
+    for (const set of ['tenant', 'shared'] as const) {
+      const changes = entities[set];
+      if (changes && changes.length > 0) {
+        problems.push(
+          `The ${set} entities differ from what the ${set} migrations build (${changes.length} statement(s): ${preview(changes)}): ` +
+            `write a migration for the change (migration:create --${set}), then deploy and run it.`,
+        );
+      }
+    }
     const anyForeignKey = inMigrations.length > 0 || tenants.some((tenant) => tenant.foreignKeysToShared.length > 0);
     const okCount = tenants.filter((tenant) => tenant.status === 'ok').length;
     return {
@@ -217,8 +239,18 @@ export class TenancyChecker {
       tenants,
       orphanSchemas,
       foreignKeysToShared: { citus, inMigrations, ...(anyForeignKey ? { advice: CITUS_ADVICE } : {}) },
+      entities,
       problems,
     };
+  }
+
+  /**
+   * The statements a new migration of the set would hold (none when its entities match its
+   * migrations); tables no entity maps are not counted (the shared schema may hold an app's own).
+   */
+  private async entityChanges(set: MigrationSetName): Promise<string[]> {
+    const { up } = await this.entityDiff.diff(set, { onlyMapped: true });
+    return up.filter((statement) => statement !== '');
   }
 
   /**
@@ -257,6 +289,12 @@ export class TenancyChecker {
     );
     return row?.found === true;
   }
+}
+
+/** The first statements of a diff, for a one-line finding. */
+function preview(statements: string[]): string {
+  const shown = statements.slice(0, 3).join(' ');
+  return (shown.length > 300 ? `${shown.slice(0, 297)}...` : shown) + (statements.length > 3 ? ' ...' : '');
 }
 
 /**

@@ -10,19 +10,22 @@ export interface CheckCommandOptions {
   schema?: string[];
   ignoreSchema?: string[];
   citus?: boolean;
+  skipEntities?: boolean;
   json?: boolean;
 }
 
 /**
  * `check`: whether the database matches the entities' migrations, per tenant (schema present,
- * migrations pending or unknown, drift from what the migrations build), orphan schemas, and
- * foreign keys to shared tables (refused by Citus). Exit 1 when something needs action.
+ * migrations pending or unknown, drift from what the migrations build), orphan schemas, foreign
+ * keys to shared tables (refused by Citus), and entities changed with no migration written for
+ * them. Exit 1 when something needs action.
  *
  * @example npx tenancy check --json
  */
 @Command({
   name: 'check',
-  description: 'check every tenant schema against the migrations (pending, unknown, drift), orphan schemas, Citus foreign keys',
+  description:
+    'check every tenant schema against the migrations (pending, unknown, drift), orphan schemas, Citus foreign keys, entities without a migration',
 })
 export class CheckCommand extends TenancyCommand<CheckCommandOptions> {
   constructor(
@@ -50,6 +53,11 @@ export class CheckCommand extends TenancyCommand<CheckCommandOptions> {
     return true;
   }
 
+  @Option({ flags: '--skip-entities', description: 'do not compare the entities with what the migrations build' })
+  parseSkipEntities(): boolean {
+    return true;
+  }
+
   @Option({ flags: '--json', description: 'print one JSON document' })
   parseJson(): boolean {
     return true;
@@ -60,6 +68,7 @@ export class CheckCommand extends TenancyCommand<CheckCommandOptions> {
       schemas: options.schema,
       ignoreSchemas: options.ignoreSchema,
       ...(options.citus ? { citus: true } : {}),
+      ...(options.skipEntities ? { entities: false } : {}),
     });
     if (options.json) {
       this.output.json(report);

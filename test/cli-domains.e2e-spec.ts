@@ -12,12 +12,28 @@ describe('tenancy CLI: domain commands', () => {
       const host = `${schema.replaceAll('_', '-')}.cli.test`;
       expect((await runCli(['tenant:create', schema, '--domain', host])).code).toBe(0);
       cli.created(schema);
-      expect((await runCli(['domain:add', schema, `new.${host}`, '--primary'])).code).toBe(0);
-      expect((await runCli(['domain:remove', host])).code).toBe(0);
-      const unknownHost = await runCli(['domain:remove', host]);
+      const added = await runCli(['domain:add', schema, `NEW.${host}`, '--primary', '--json']);
+      expect(added.code, added.stderr).toBe(0);
+      const withBoth = parseJson<{ schema: string; domains: { host: string; isPrimary: boolean }[] }>(added);
+      expect(withBoth.schema).toBe(schema);
+      expect(
+        withBoth.domains.map(({ host, isPrimary }) => ({ host, isPrimary })).sort((a, b) => a.host.localeCompare(b.host)),
+      ).toEqual(
+        [
+          { host, isPrimary: false },
+          { host: `new.${host}`, isPrimary: true },
+        ].sort((a, b) => a.host.localeCompare(b.host)),
+      );
+      const removed = await runCli(['domain:remove', host.toUpperCase(), '--json']);
+      expect(removed.code, removed.stderr).toBe(0);
+      expect(parseJson(removed)).toEqual({ host, removed: true });
+      const unknownHost = await runCli(['domain:remove', host, '--json']);
       expect(unknownHost.code).toBe(1);
+      expect(unknownHost.stdout).toBe('');
       expect(unknownHost.stderr).toBe(`error: Domain "${host}" is not attached to any tenant.\n`);
-      expect((await runCli(['tenant:suspend', schema])).code).toBe(0);
+      const suspended = await runCli(['tenant:suspend', schema, '--reason', 'audit', '--json']);
+      expect(suspended.code, suspended.stderr).toBe(0);
+      expect(parseJson(suspended)).toMatchObject({ schema, status: 'suspended', suspension: { reason: 'audit' } });
       const list = await runCli(['tenant:list', '--json']);
       expect(list.code, list.stderr).toBe(0);
       const entry = parseJson<{ tenants: { schema: string }[] }>(list).tenants.find((t) => t.schema === schema);
@@ -29,6 +45,11 @@ describe('tenancy CLI: domain commands', () => {
       const resume = await runCli(['tenant:resume', schema]);
       expect(resume.code).toBe(0);
       expect(resume.stdout).toMatch(/\(id \d+, active\)/);
+      expect((await runCli(['tenant:suspend', schema])).code).toBe(0);
+      const resumed = await runCli(['tenant:resume', schema, '--json']);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(parseJson(resumed)).toMatchObject({ schema, status: 'active' });
+      expect(parseJson(resumed)).not.toHaveProperty('suspension');
     });
   });
 });

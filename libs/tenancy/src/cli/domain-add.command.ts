@@ -1,5 +1,6 @@
 import { Command, Option } from 'nest-commander';
 import { parseDomain } from '../resolution/host.js';
+import type { TenantDetails } from '../provisioning/tenant.provisioner.js';
 import { DomainTakenError } from '../tenancy.errors.js';
 import { TenancyService } from '../tenancy.service.js';
 import { CliOutput } from './cli.output.js';
@@ -9,11 +10,12 @@ import { describeTenant } from './tenant.presenter.js';
 /** Flags of `domain:add`. */
 export interface DomainAddCommandOptions {
   primary?: boolean;
+  json?: boolean;
 }
 
 /**
  * `domain:add SCHEMA HOST`: attaches a host to a tenant; `--primary` makes it the primary domain
- * (also for a host the tenant already has).
+ * (also for a host the tenant already has); `--json` prints the tenant as it is now.
  *
  * @example npm run cli -- domain:add acme www.acme.example --primary
  */
@@ -36,11 +38,17 @@ export class DomainAddCommand extends TenancyCommand<DomainAddCommandOptions> {
     return true;
   }
 
+  @Option({ flags: '--json', description: 'print the tenant with its domains as JSON' })
+  parseJson(): boolean {
+    return true;
+  }
+
   protected async execute([schema, host]: string[], options: DomainAddCommandOptions): Promise<void> {
     const primary = options.primary === true;
+    const print = (message: string, tenant: TenantDetails): void =>
+      options.json ? this.output.json(tenant) : this.output.line(`${message}: ${describeTenant(tenant)}`);
     try {
-      const tenant = await this.tenancy.addDomain(schema, host, { primary });
-      this.output.line(`Added ${parseDomain(host)}: ${describeTenant(tenant)}`);
+      print(`Added ${parseDomain(host)}`, await this.tenancy.addDomain(schema, host, { primary }));
     } catch (error) {
       const normalized = parseDomain(host);
       const tenant = error instanceof DomainTakenError && primary ? await this.tenancy.getTenant(schema) : undefined;
@@ -48,7 +56,7 @@ export class DomainAddCommand extends TenancyCommand<DomainAddCommandOptions> {
         throw error;
       }
       await this.tenancy.makePrimaryDomain(normalized);
-      this.output.line(`Made ${normalized} primary: ${describeTenant(await this.tenancy.getTenant(schema))}`);
+      print(`Made ${normalized} primary`, await this.tenancy.getTenant(schema));
     }
   }
 }

@@ -7,10 +7,11 @@ import { describeTenant } from './tenant.presenter.js';
 /** Flags of `tenant:suspend`. */
 export interface TenantSuspendCommandOptions {
   reason?: string;
+  json?: boolean;
 }
 
 /**
- * `tenant:suspend SCHEMA [--reason TEXT]`: the tenant's hosts answer 403 with the reason and the
+ * `tenant:suspend SCHEMA [--reason TEXT] [--json]`: the tenant's hosts answer 403 with the reason and the
  * suspension time (at once in the apps that LISTEN, after their cache TTL in the others).
  *
  * @example npm run cli -- tenant:suspend acme --reason "Invoice 2026-11 unpaid"
@@ -34,7 +35,17 @@ export class TenantSuspendCommand extends TenancyCommand<TenantSuspendCommandOpt
     return value;
   }
 
+  @Option({ flags: '--json', description: 'print the suspended tenant as JSON' })
+  parseJson(): boolean {
+    return true;
+  }
+
   protected async execute([schema]: string[], options: TenantSuspendCommandOptions): Promise<void> {
-    this.output.line(`Suspended tenant ${describeTenant(await this.tenancy.suspend(schema, { reason: options.reason }))}.`);
+    const tenant = await this.tenancy.suspend(schema, { reason: options.reason });
+    if (options.json) {
+      this.output.json(tenant);
+    } else {
+      this.output.line(`Suspended tenant ${describeTenant(tenant)}.`);
+    }
   }
 }

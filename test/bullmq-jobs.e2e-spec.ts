@@ -74,6 +74,7 @@ describe('BullMQ jobs carry their tenant (Redis, real workers)', () => {
   let events: QueueEvents;
   const acme = uniqueName('job_a');
   const globex = uniqueName('job_g');
+  const initech = uniqueName('job_i');
   const hostOf = (schema: string) => `${schema.replaceAll('_', '-')}.jobs.test`;
 
   beforeAll(async () => {
@@ -82,7 +83,7 @@ describe('BullMQ jobs carry their tenant (Redis, real workers)', () => {
     await app.getHttpAdapter().getInstance().ready();
     await migrateTestDatabase(app);
     tenancy = app.get(TenancyService);
-    for (const schema of [acme, globex]) {
+    for (const schema of [acme, globex, initech]) {
       await tenancy.createTenant({ schema, domains: [hostOf(schema)] });
     }
     events = new QueueEvents(queueName, { connection: redisConnection() });
@@ -92,7 +93,7 @@ describe('BullMQ jobs carry their tenant (Redis, real workers)', () => {
   afterAll(async () => {
     await events?.close();
     await app?.get(Jobs).queue.obliterate({ force: true });
-    await dropTestTenants(app, [acme, globex]);
+    await dropTestTenants(app, [acme, globex, initech]);
     await app?.close();
     await closeRedisClients();
   });
@@ -156,6 +157,21 @@ describe('BullMQ jobs carry their tenant (Redis, real workers)', () => {
     expect(failed?.attemptsMade).toBe(1);
     await sql(app, `update public.tenant set status = 'active' where schema = ?`, [globex]);
     expect(await projectsOf(globex)).not.toContain('while-suspended');
+
+    // deleted (kept aside for the retention) between adding and running: not run, nothing written
+    await queue.pause();
+    const ofDeleted = await tenancy.run(initech, () => queue.add('create-project', { name: 'after-delete' }));
+    expect(tenantOfJob(ofDeleted)).toBe(initech);
+    await tenancy.deleteTenant(initech);
+    await queue.resume();
+    await expect(ofDeleted.waitUntilFinished(events)).rejects.toThrow(`Tenant "${initech}" no longer exists`);
+    const failedDeleted = await queue.getJob(ofDeleted.id!);
+    expect(failedDeleted?.failedReason).toBe(
+      `Tenant "${initech}" no longer exists: job create-project (${String(ofDeleted.id)}) was not run.`,
+    );
+    expect(failedDeleted?.attemptsMade).toBe(1);
+    await tenancy.restoreTenant(initech);
+    expect(await projectsOf(initech)).not.toContain('after-delete');
 
     await queue.pause();
     const orphan = await queue.add('create-project', { name: 'orphan' });

@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ExecReport } from 'nestjs-tenancy/cli';
 import { describe, expect, it } from 'vitest';
 import { parseJson, runCli, useCliTestContext } from './support/cli.js';
@@ -93,6 +96,28 @@ describe('tenancy CLI: exec', { timeout: 180_000 }, () => {
       [schemas[1], 'failed', 3],
       [schemas[2], 'skipped', null],
     ]);
+  });
+
+  it('--concurrency N runs at most N commands at once, and N when there are enough tenants', async () => {
+    const schemas = await cli.createTenants('exec_c', 4);
+    const dir = await mkdtemp(join(tmpdir(), 'tenancy-exec-'));
+    // each command writes when it started and when it ended, 400 ms later
+    const script =
+      "const fs = require('node:fs'); const file = require('node:path').join(process.env.EXEC_DIR, process.env.TENANT_SCHEMA);" +
+      "const started = Date.now(); setTimeout(() => fs.writeFileSync(file, started + ' ' + Date.now()), 400);";
+    try {
+      const run = await runCli(['exec', ...selecting(schemas), '--concurrency', '2', '--', process.execPath, '-e', script], {
+        EXEC_DIR: dir,
+      });
+      expect(run.code, run.stderr).toBe(0);
+      const spans = await Promise.all(
+        schemas.map(async (schema) => (await readFile(join(dir, schema), 'utf8')).split(' ').map(Number)),
+      );
+      const atOnce = spans.map(([start]) => spans.filter(([from, to]) => from <= start && start < to).length);
+      expect(Math.max(...atOnce)).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses an unknown tenant, --shared, a bad concurrency or no command: exit 1 and nothing runs', async () => {

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TenancyService } from 'nestjs-tenancy';
 import { dropTestTenants, runAsTenant } from 'nestjs-tenancy/testing';
@@ -107,6 +108,37 @@ describe('GraphQL (mercurius) with the tenant of the request host', () => {
         extensions: { code, statusCode },
       },
     ]);
+  });
+
+  it('over a real socket too: a POST to /graphql on a listening server reads its host tenant, and refuses an unknown host', async () => {
+    await app.listen(0, '127.0.0.1');
+    const address = app.getHttpServer().address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const post = (host: string, query: string) =>
+      new Promise<{ status: number; body: { data: unknown; errors?: { extensions?: unknown }[] } }>((resolve, reject) => {
+        const req = request(
+          { host: '127.0.0.1', port, path: '/graphql', method: 'POST', headers: { host, 'content-type': 'application/json' } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }),
+            );
+          },
+        );
+        req.once('error', reject);
+        req.end(JSON.stringify({ query }));
+      });
+    const [ofA, ofB, unknown] = await Promise.all([
+      post(hostOf(a), '{ projects { name } }'),
+      post(hostOf(b), '{ projects { name } }'),
+      post('nobody.graphql.test', '{ projects { name } }'),
+    ]);
+    expect(ofA).toEqual({ status: 200, body: { data: { projects: [{ name: `${a} first` }, { name: `${a} second` }] } } });
+    expect(ofB).toEqual({ status: 200, body: { data: { projects: [{ name: `${b} first` }, { name: `${b} second` }] } } });
+    expect(unknown.status).toBe(200);
+    expect(unknown.body.data).toBeNull();
+    expect(unknown.body.errors?.[0]?.extensions).toEqual({ code: 'NOT_FOUND', statusCode: 404 });
   });
 
   it('the refusal of a mutation carries the same extensions', async () => {

@@ -7,8 +7,10 @@ import {
   TenantNotFoundError,
 } from 'nestjs-tenancy';
 import { dropTestTenants } from 'nestjs-tenancy/testing';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, sql, uniqueName } from './support/test-app.js';
+import { Project } from '../apps/example/src/entities/project.entity.js';
+import { createTestApp, databaseUrl, sql, uniqueName } from './support/test-app.js';
 
 // rename, suspend/resume, soft delete, restore and purge through the library's API (the CLI tests
 // run the compiled dist/, which mutation testing does not reach)
@@ -69,6 +71,52 @@ describe('a tenant through its life: rename, suspend, resume, delete, restore, p
       await sql(app, `drop schema "${leftover}"`);
     }
     expect(await sql(app, `select name from "${renamed}".project`)).toEqual([{ name: 'kept' }]);
+  });
+
+  it('a rename waits for a migration run of the tenant to end; a request in flight on the old name ends in a 404 error, never half-renamed', async () => {
+    const { schema } = await newTenant('ren_lock');
+    const renamed = uniqueName('ren_locked');
+    created.push(renamed);
+    // another process migrating the tenant holds its migration lock until its transaction ends
+    const migrating = new pg.Client({ connectionString: databaseUrl() });
+    await migrating.connect();
+    let settled = false;
+    let rename: Promise<unknown> | undefined;
+    try {
+      await migrating.query('begin');
+      await migrating.query('select pg_advisory_xact_lock(74119001, hashtext($1))', [schema]);
+      // a request of the tenant, started before the rename, reads once, then again after it
+      let firstRead!: () => void;
+      const readOnce = new Promise<void>((resolve) => (firstRead = resolve));
+      let renameDone!: () => void;
+      const renamedNow = new Promise<void>((resolve) => (renameDone = resolve));
+      const inFlight = tenancy.run(schema, async (em) => {
+        const before = await em.count(Project);
+        firstRead();
+        await renamedNow;
+        return { before, after: await em.count(Project) };
+      });
+      await readOnce;
+      rename = tenancy.renameTenant(schema, renamed).finally(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(settled).toBe(false);
+      expect(await sql(app, 'select nspname from pg_namespace where nspname in (?, ?)', [schema, renamed])).toEqual([
+        { nspname: schema },
+      ]);
+      await migrating.query('commit');
+      await expect(rename).resolves.toMatchObject({ schema: renamed });
+      renameDone();
+      const failure = await inFlight.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(TenantNotFoundError);
+      expect((failure as Error).message).toBe(`Tenant "${schema}" no longer exists.`);
+      expect(await sql(app, `select name from "${renamed}".project`)).toEqual([{ name: 'kept' }]);
+    } finally {
+      await migrating.end();
+      await rename?.catch(() => undefined);
+    }
   });
 
   it('suspends with a reason (trimmed, time kept on a second suspension) and resumes', async () => {
@@ -205,5 +253,25 @@ describe('a tenant through its life: rename, suspend, resume, delete, restore, p
       { schema: b.schema, status: 'purged' },
     ]);
     expect(await registry(b.schema)).toEqual([]);
+  });
+
+  it('the deletedRetention option sets when a deleted tenant is due (purgeAfter, and purge with no age given)', async () => {
+    // another app on the same database, configured with a 2-hour retention
+    const shortRetention = await createTestApp(2, { deletedRetention: 2 * 3_600_000 });
+    try {
+      const short = shortRetention.get(TenancyService);
+      const { schema } = await newTenant('retain');
+      const deleted = await short.deleteTenant(schema);
+      expect(deleted!.purgeAfter.getTime() - deleted!.deletedAt.getTime()).toBe(2 * 3_600_000);
+      expect(await short.purgeDeletedTenants({ schemas: [schema] })).toEqual([]);
+      // deleted 3 hours ago: due under the 2-hour retention, not under the default 30 days
+      await sql(app, `update public.tenant set deleted_at = now() - interval '3 hours' where schema = ?`, [schema]);
+      expect(await tenancy.purgeDeletedTenants({ schemas: [schema] })).toEqual([]);
+      expect(await short.purgeDeletedTenants({ schemas: [schema], dryRun: true })).toMatchObject([{ schema, status: 'planned' }]);
+      expect(await short.purgeDeletedTenants({ schemas: [schema] })).toMatchObject([{ schema, status: 'purged' }]);
+      expect(await registry(schema)).toEqual([]);
+    } finally {
+      await shortRetention.close();
+    }
   });
 });

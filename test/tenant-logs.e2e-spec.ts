@@ -7,6 +7,7 @@ import { boundTenant, SharedRoute, TenancyModule, TenancyService, TenantConsoleL
 import { dropTestTenants, migrateTestDatabase } from 'nestjs-tenancy/testing';
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createExampleApp } from '../apps/example/src/app.factory.js';
 import { migrations, ormOptions } from '../apps/example/src/orm.config.js';
 import { databaseUrl, uniqueName } from './support/test-app.js';
 
@@ -151,5 +152,16 @@ describe('log lines carry the bound tenant', () => {
       { msg: 'pino shared line', tenant: undefined },
       { msg: 'in run', tenant: globex },
     ]);
+  });
+
+  it("the example app (what npm start serves) logs through TenantConsoleLogger: a project's creation names its tenant", async () => {
+    const example = await createExampleApp({ databaseUrl: databaseUrl(), seed: false, logger: ['log'], poolSize: 2 });
+    apps.push(example);
+    const lines = await stdoutOf(() =>
+      example.inject({ method: 'POST', url: '/projects', headers: { host: hostOf(acme) }, payload: { name: 'logged' } }),
+    );
+    // eslint-disable-next-line no-control-regex -- the example logs in colour: compare the text
+    const created = lines.map((line) => line.replace(/\u001b\[[0-9;]*m/g, '')).find((line) => line.includes('Created project'));
+    expect(created).toMatch(new RegExp(`\\[Projects\\] \\[tenant ${acme}\\] Created project \\d+$`));
   });
 });

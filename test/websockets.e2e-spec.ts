@@ -4,7 +4,14 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConnectedSocket, MessageBody, type OnGatewayConnection, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import { CurrentTenant, TenancyModule, TenancyService, type TenantRecord } from 'nestjs-tenancy';
+import {
+  CurrentTenant,
+  HeaderTenantResolver,
+  HostTenantResolver,
+  TenancyModule,
+  TenancyService,
+  type TenantRecord,
+} from 'nestjs-tenancy';
 import { dropTestTenants, migrateTestDatabase, runAsTenant } from 'nestjs-tenancy/testing';
 import { TenantWsAdapter } from 'nestjs-tenancy/websockets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +81,16 @@ class PublicGateway {
 })
 class WebSocketTestModule {}
 
+/** The same gateway behind an ordered chain of resolvers: the X-Tenant header first, then the Host. */
+@Module({
+  imports: [
+    MikroOrmModule.forRoot(ormOptions(databaseUrl(), 2)),
+    TenancyModule.forRoot({ migrations, resolvers: [new HeaderTenantResolver('x-tenant'), new HostTenantResolver()] }),
+  ],
+  providers: [ProjectsGateway],
+})
+class HeaderResolverTestModule {}
+
 interface Message {
   event: string;
   data: Record<string, unknown>;
@@ -87,8 +104,8 @@ class Client {
   readonly opened: Promise<void>;
   readonly closed: Promise<{ code: number; reason: string }>;
 
-  constructor(port: number, host: string, path = '/ws') {
-    this.socket = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers: { host } });
+  constructor(port: number, host: string, path = '/ws', headers: Record<string, string> = {}) {
+    this.socket = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers: { ...headers, host } });
     this.socket.on('message', (raw) => {
       const message = JSON.parse(String(raw)) as Message;
       const waiter = this.waiting.shift();
@@ -120,9 +137,13 @@ class Client {
 }
 
 /** The HTTP answer to a refused upgrade, as the `ws` client reports it. */
-function refusedHandshake(port: number, host: string): Promise<{ status: number; body: unknown }> {
+function refusedHandshake(
+  port: number,
+  host: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { host } });
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { ...headers, host } });
     socket.once('open', () => reject(new Error(`the connection to ${host} was accepted`)));
     socket.once('unexpected-response', (_request, response) => {
       const chunks: Buffer[] = [];
@@ -242,5 +263,55 @@ describe('WebSockets (platform-ws) through TenantWsAdapter', () => {
       const client = await connect(host, '/public');
       expect(await client.ask('ping')).toEqual({ event: 'pong', data: { unbound: true } });
     }
+  });
+});
+
+describe('WebSockets: the handshake goes through the configured resolvers, in order', () => {
+  let app: NestFastifyApplication;
+  let port: number;
+  const prefix = uniqueName('wsh');
+  const [a, b] = ['a', 'b'].map((suffix) => `${prefix}_${suffix}`);
+  const hostOf = (schema: string) => `${schema.replaceAll('_', '-')}.wsh.test`;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    app = await NestFactory.create<NestFastifyApplication>(HeaderResolverTestModule, new FastifyAdapter(), { logger: false });
+    app.useWebSocketAdapter(new TenantWsAdapter(app));
+    await app.init();
+    await migrateTestDatabase(app);
+    const tenancy = app.get(TenancyService);
+    for (const schema of [a, b]) {
+      await tenancy.createTenant({ schema, domains: [hostOf(schema)] });
+      await runAsTenant(app, schema, async (em) => {
+        em.create(Project, { name: `${schema} only` });
+        await em.flush();
+      });
+    }
+    await app.listen(0, '127.0.0.1');
+    const address = app.getHttpServer().address();
+    port = typeof address === 'object' && address ? address.port : 0;
+  });
+
+  afterAll(async () => {
+    clients.forEach((client) => client.close());
+    await dropTestTenants(app, [a, b]);
+    await app.close();
+  });
+
+  it("the header names the tenant before the host does; without it the host's tenant is bound", async () => {
+    const byHeader = new Client(port, hostOf(a), '/ws', { 'x-tenant': b });
+    const byHost = new Client(port, hostOf(a));
+    clients.push(byHeader, byHost);
+    await Promise.all([byHeader.opened, byHost.opened]);
+    expect(await byHeader.next()).toEqual({ event: 'welcome', data: { tenant: b, projects: 1 } });
+    expect(await byHost.next()).toEqual({ event: 'welcome', data: { tenant: a, projects: 1 } });
+    expect((await byHeader.ask('projects')).data).toEqual({ tenant: b, bound: b, names: [`${b} only`] });
+    expect((await byHost.ask('projects')).data).toEqual({ tenant: a, bound: a, names: [`${a} only`] });
+  });
+
+  it('a header naming no tenant refuses the handshake, even on a known host', async () => {
+    const refused = await refusedHandshake(port, hostOf(a), { 'x-tenant': 'no_such_tenant' });
+    expect(refused.status).toBe(404);
+    expect(refused.body).toMatchObject({ statusCode: 404, message: expect.stringMatching(/no_such_tenant/) });
   });
 });

@@ -146,11 +146,14 @@ async function warmEveryConnection(app, schemas, poolSize) {
   const pool = await nativePool(app);
   const clients = await Promise.all(Array.from({ length: poolSize }, () => pool.connect()));
   try {
+    // one multi-statement query runs as one transaction, holding a lock on every table and index
+    // it read until it ends: 40 schemas per query keep 10 connections far below the server's lock
+    // table (max_locks_per_transaction × max_connections; 500 ran out of shared memory)
     const chunks = [];
-    for (let i = 0; i < schemas.length; i += 500) {
+    for (let i = 0; i < schemas.length; i += 40) {
       chunks.push(
         schemas
-          .slice(i, i + 500)
+          .slice(i, i + 40)
           .map((s) => `select 1 from "${s}"."project" where "id" = 1; select 1 from "${s}"."task" where "project_id" = 1`)
           .join(';\n'),
       );

@@ -133,13 +133,13 @@ describe('tenancy CLI: migration:create and migrate:down', { timeout: 180_000 },
 
       // check compares the entities too: the tenant set is in step (the shared one: test/cli-check, on a database of its own)
       const [schema] = await cli.createTenants('cli_chk', 1);
-      const check = await runCli(['check', '--schema', schema, '--json'], env);
+      const check = await runCli(['check', '--schema', schema, '--entities', '--json'], env);
       expect(parseJson<TenancyCheckReport>(check).entities.tenant).toEqual([]);
     });
 
-    it('check reports entities changed with no migration written for them, per set, and exits 1 (--skip-entities: not compared)', async () => {
+    it('check --entities reports entities changed with no migration written for them, per set, and exits 1 (not compared without it)', async () => {
       const [schema] = await cli.createTenants('cli_chk_ahead', 1);
-      const run = await runInProcess(['check', '--schema', schema, '--json']);
+      const run = await runInProcess(['check', '--schema', schema, '--entities', '--json']);
       expect(run.code).toBe(1);
       const report = parseJson<TenancyCheckReport>(run);
       expect(report.entities).toEqual({
@@ -154,7 +154,7 @@ describe('tenancy CLI: migration:create and migrate:down', { timeout: 180_000 },
       ]);
       // the tenant itself matches its migrations
       expect(report.tenants).toEqual([expect.objectContaining({ schema, status: 'ok', drift: [] })]);
-      const skipped = await runInProcess(['check', '--schema', schema, '--skip-entities', '--json']);
+      const skipped = await runInProcess(['check', '--schema', schema, '--json']);
       expect(skipped.code).toBe(0);
       expect(parseJson<TenancyCheckReport>(skipped)).toMatchObject({ ok: true, entities: { tenant: null, shared: null } });
       // no scratch schema is left behind

@@ -78,7 +78,7 @@ describe('check: entities changed with no migration written for them (real Postg
   });
 
   it('reports the statements a new migration would hold, per set, as problems that fail the check', async () => {
-    const report = await changed.get(TenancyChecker).check({ schemas: [schema] });
+    const report = await changed.get(TenancyChecker).check({ schemas: [schema], entities: true });
     expect(report.entities).toEqual({ tenant: [ADD_COLUMN], shared: [CREATE_AUDIT] });
     expect(report.ok).toBe(false);
     expect(report.problems).toEqual([
@@ -95,13 +95,13 @@ describe('check: entities changed with no migration written for them (real Postg
     expect(await sql(changed, `select to_regclass('public.entity_diff_audit_entry') as audit`)).toEqual([{ audit: null }]);
   });
 
-  it('with entities: false the sets are not compared, and nothing else fails the check', async () => {
-    const report = await changed.get(TenancyChecker).check({ schemas: [schema], entities: false });
+  it('without entities: true (the default) the sets are not compared, and nothing else fails the check', async () => {
+    const report = await changed.get(TenancyChecker).check({ schemas: [schema] });
     expect(report).toMatchObject({ ok: true, entities: { tenant: null, shared: null }, problems: [] });
   });
 
   it("the example's own entities match its migrations: nothing to report in the tenant set", async () => {
-    const report = await example.get(TenancyChecker).check({ schemas: [schema] });
+    const report = await example.get(TenancyChecker).check({ schemas: [schema], entities: true });
     expect(report.entities.tenant).toEqual([]);
   });
 
@@ -109,7 +109,7 @@ describe('check: entities changed with no migration written for them (real Postg
     const unmapped = uniqueName('unmapped_table');
     await sql(example, `create table public.${unmapped} (id int)`);
     try {
-      const report = await changed.get(TenancyChecker).check({ schemas: [schema] });
+      const report = await changed.get(TenancyChecker).check({ schemas: [schema], entities: true });
       expect(report.entities.shared).toEqual([CREATE_AUDIT]);
     } finally {
       await sql(example, `drop table public.${unmapped}`);
@@ -132,7 +132,7 @@ describe('check: entities changed with no migration written for them (real Postg
     }).compile();
     const more = await moduleRef.init();
     try {
-      const report = await more.get(TenancyChecker).check({ schemas: [schema] });
+      const report = await more.get(TenancyChecker).check({ schemas: [schema], entities: true });
       expect(report.entities.tenant).toEqual([
         'create table "note_a" ("id" serial primary key, "body" text not null);',
         'create table "note_b" ("id" serial primary key, "body" text not null);',

@@ -55,8 +55,8 @@ export interface TenancyCheckReport {
   foreignKeysToShared: { citus: boolean; inMigrations: CrossSchemaForeignKey[]; advice?: string };
   /**
    * Per migration set, the statements a new migration would hold to bring what the migrations
-   * build to what the entities describe (empty: in step). `null` when not compared: `entities:
-   * false`, or, for the shared set, while shared migrations are pending.
+   * build to what the entities describe (empty: in step). `null` when not compared (without
+   * `entities: true`, or, for the shared set, while shared migrations are pending).
    */
   entities: { tenant: string[] | null; shared: string[] | null };
   /** Findings that are not a tenant's, as sentences that say what to do. */

@@ -25,8 +25,11 @@ export interface TenancyCheckOptions {
   /** Schemas that are neither tenants nor orphans (an app's own schemas, an extension's). */
   ignoreSchemas?: string[];
   /**
-   * Compare each migration set's entities with what its migrations build, as `migration:create`
-   * does: entities changed with no migration written for them are a problem. @default true
+   * Also compare each migration set's entities with what its migrations build, as
+   * `migration:create` does: entities changed with no migration written for them are a problem.
+   * Off by default: MikroORM reads the reference schemas through `information_schema`, whose cost
+   * grows with the whole catalog (2.5 s more at 1,000 tenants, over 2 minutes at 10,000).
+   * @default false
    */
   entities?: boolean;
 }
@@ -211,9 +214,9 @@ export class TenancyChecker {
       );
     }
     const entities = {
-      tenant: options.entities === false ? null : await this.entityChanges('tenant'),
+      tenant: options.entities === true ? await this.entityChanges('tenant') : null,
       // compared with the shared schema itself: only once its migrations have all run
-      shared: options.entities === false || sharedPending.length > 0 ? null : await this.entityChanges('shared'),
+      shared: options.entities === true && sharedPending.length === 0 ? await this.entityChanges('shared') : null,
     };
     for (const set of ['tenant', 'shared'] as const) {
       const changes = entities[set];

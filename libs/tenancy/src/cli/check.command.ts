@@ -10,15 +10,15 @@ export interface CheckCommandOptions {
   schema?: string[];
   ignoreSchema?: string[];
   citus?: boolean;
-  skipEntities?: boolean;
+  entities?: boolean;
   json?: boolean;
 }
 
 /**
  * `check`: whether the database matches the entities' migrations, per tenant (schema present,
  * migrations pending or unknown, drift from what the migrations build), orphan schemas, foreign
- * keys to shared tables (refused by Citus), and entities changed with no migration written for
- * them. Exit 1 when something needs action.
+ * keys to shared tables (refused by Citus), and with `--entities` entities changed with no
+ * migration written for them. Exit 1 when something needs action.
  *
  * @example npx tenancy check --json
  */
@@ -53,8 +53,11 @@ export class CheckCommand extends TenancyCommand<CheckCommandOptions> {
     return true;
   }
 
-  @Option({ flags: '--skip-entities', description: 'do not compare the entities with what the migrations build' })
-  parseSkipEntities(): boolean {
+  @Option({
+    flags: '--entities',
+    description: 'also compare the entities with what the migrations build (entities changed with no migration)',
+  })
+  parseEntities(): boolean {
     return true;
   }
 
@@ -68,7 +71,7 @@ export class CheckCommand extends TenancyCommand<CheckCommandOptions> {
       schemas: options.schema,
       ignoreSchemas: options.ignoreSchema,
       ...(options.citus ? { citus: true } : {}),
-      ...(options.skipEntities ? { entities: false } : {}),
+      ...(options.entities ? { entities: true } : {}),
     });
     if (options.json) {
       this.output.json(report);

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UNBOUND_SCHEMA } from '../tenancy.constants.js';
 import { CrossTenantAccessError, NoTenantBoundError, TenantIsolationError, UncheckedSqlError } from '../tenancy.errors.js';
 import { loadSqlParser } from './sql-statement.reader.js';
@@ -198,18 +198,25 @@ describe('TenantSqlGuard readings kept between statements', () => {
 describe('TenantSqlGuard: one reading of a statement serves every tenant', () => {
   let schema: string | undefined;
   let reads = 0;
-  const guard = new TenantSqlGuard({
-    tenantTables: tables,
-    sharedSchemas: ['public'],
-    boundSchema: () => schema,
-    // counts the readings: a statement with values is shaped only when its reading is not cached
-    shape: (sql) => {
-      reads++;
-      let n = 0;
-      const text = sql.replace(/\?/g, () => `$${++n}`);
-      return { text, placeholders: Array.from({ length: n }, (_, i) => i + 1) };
-    },
-    isPlain: () => true,
+  const counting = (cacheSize?: number) =>
+    new TenantSqlGuard({
+      tenantTables: tables,
+      sharedSchemas: ['public'],
+      boundSchema: () => schema,
+      // counts the readings: a statement with values is shaped only when its reading is not cached
+      shape: (sql) => {
+        reads++;
+        let n = 0;
+        const text = sql.replace(/\?/g, () => `$${++n}`);
+        return { text, placeholders: Array.from({ length: n }, (_, i) => i + 1) };
+      },
+      isPlain: () => true,
+      cacheSize,
+    });
+  // made in each test (a guard made while the file loads would not see a mutant under test)
+  let guard = counting();
+  beforeEach(() => {
+    guard = counting();
   });
   const as = (bound: string | undefined, sql: string, params: unknown[] = [1]) => {
     schema = bound;
@@ -276,5 +283,61 @@ describe('TenantSqlGuard: one reading of a statement serves every tenant', () =>
     expect(as('acme', `select "acme".next_id(?)`)).not.toThrow();
     expect(as('globex', `select "globex".next_id(?)`)).not.toThrow();
     expect(as('globex', `select "acme".next_id(?)`)).toThrow(CrossTenantAccessError);
+  });
+
+  it('cacheSize bounds the readings kept; long statements are kept too', () => {
+    reads = 0;
+    const long = `select * from "acme"."project" where "name" = ? and ${'"id" > 0 and '.repeat(40)}true`;
+    expect(as('acme', long)).not.toThrow();
+    expect(as('acme', long)).not.toThrow();
+    expect(reads).toBe(1);
+    guard = counting(1);
+    reads = 0;
+    for (const sql of ['select * from "acme"."task" where "id" = ?', 'select * from "acme"."project" where "id" = ?']) {
+      expect(as('acme', sql)).not.toThrow();
+    }
+    expect(as('acme', 'select * from "acme"."task" where "id" = ?')).not.toThrow();
+    expect(reads).toBe(3);
+  });
+
+  it('with no tenant bound, nothing is read as the bound schema (not even a schema named "undefined")', () => {
+    expect(as(undefined, 'select * from "undefined"."project" where "id" = ?')).toThrow(NoTenantBoundError);
+  });
+
+  it("a temporary table named like a tenant table is the session's own (pg_temp): allowed", () => {
+    expect(as('acme', 'select * from pg_temp.project where "id" = ?')).not.toThrow();
+    expect(as(undefined, 'select * from "pg_temp"."task" where "id" = ?')).not.toThrow();
+  });
+
+  it('refusals name what was crossed: a table no entity maps, a schema of a function', () => {
+    expect(as('acme', 'select * from "globex"."audit" where "id" = ?')).toThrow(
+      CrossTenantAccessError.forSchema('table "audit"', 'globex', 'acme'),
+    );
+    expect(as('acme', 'select "globex".next_id(?)')).toThrow(
+      CrossTenantAccessError.forSchema('schema "globex"', 'globex', 'acme'),
+    );
+  });
+
+  it('a ? inside a literal is refused with its reason; a statement refused for another reason keeps that one', () => {
+    expect(as('acme', `select '?' from "acme"."task"`)).toThrow(
+      UncheckedSqlError.because('a ? placeholder stands inside a literal, quoted name or comment'),
+    );
+    const refusal = (() => {
+      try {
+        as('acme', `do $$ begin perform '?'; end $$`)();
+      } catch (error) {
+        return error as Error;
+      }
+    })();
+    expect(refusal).toBeInstanceOf(UncheckedSqlError);
+    expect(refusal?.message).not.toMatch(/placeholder/);
+  });
+});
+
+describe('TenantSqlGuard with no tenant tables', () => {
+  it('passes every statement unchanged, even one it could not read', () => {
+    const guard = new TenantSqlGuard({ tenantTables: new Map(), sharedSchemas: ['public'], boundSchema: () => undefined });
+    expect(guard.check('this is not SQL')).toBe('this is not SQL');
+    expect(guard.check('select * from project')).toBe('select * from project');
   });
 });

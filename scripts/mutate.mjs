@@ -23,7 +23,8 @@ const FOCUSED_TESTS = {
     'test/hand-written-sql.e2e-spec.ts',
     'test/from-list-isolation.e2e-spec.ts',
     'test/sql-check-*.e2e-spec.ts',
-    'test/hostile-input.e2e-spec.ts',
+    // not test/hostile-input.e2e-spec.ts: it holds no SQL check case, and its CLI cases load the
+    // compiled config (dist/), which does not resolve in Stryker's sandbox and stopped the dry run
   ],
   provisioning: [
     'libs/tenancy/src/provisioning/**/*.spec.ts',

@@ -1,11 +1,24 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { Migration } from '@mikro-orm/migrations';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { DomainSchema, TenancyChecker, TenancyModule, TenancyService, TenantSchema } from 'nestjs-tenancy';
+import {
+  DomainSchema,
+  MigrationError,
+  TenancyChecker,
+  TenancyModule,
+  type TenancyModuleOptions,
+  TenancyService,
+  TenantSchema,
+} from 'nestjs-tenancy';
 import { dropTestTenants } from 'nestjs-tenancy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Migration20261126182507_initial as SharedInitial } from '../apps/example/src/migrations/shared/Migration20261126182507_initial.js';
+import { Migration20261203131520_tenant_suspension as SharedSuspension } from '../apps/example/src/migrations/shared/Migration20261203131520_tenant_suspension.js';
+import { Migration20261203133222_tenant_deletion as SharedDeletion } from '../apps/example/src/migrations/shared/Migration20261203133222_tenant_deletion.js';
 import { migrations, ormOptions } from '../apps/example/src/orm.config.js';
+import { EntityDiff } from '../libs/tenancy/src/migrations/entity-diff.js';
 import { createTestApp, databaseUrl, sql, uniqueName } from './support/test-app.js';
 
 // `TenancyChecker.check()` compares each migration set's entities with what its migrations build
@@ -146,5 +159,181 @@ describe('check: entities changed with no migration written for them (real Postg
     } finally {
       await more.close();
     }
+  });
+});
+
+/** A migration never applied: the shared set it is added to has one pending. */
+class PendingSharedMigration extends Migration {
+  override async up(): Promise<void> {
+    this.addSql('select 1');
+  }
+}
+
+describe('EntityDiff.diff(): the statements migration:create writes (real PostgreSQL)', () => {
+  const motto = 'a;\nb'; // a default holding the statement separator: one statement all the same
+  const MottoProject = defineEntity({
+    name: 'Project',
+    tableName: 'project',
+    schema: '*',
+    properties: {
+      id: p.integer().primary(),
+      name: p.string().length(200),
+      description: p.text().nullable(),
+      motto: p.string().default(motto),
+      createdAt: p.datetime().defaultRaw('current_timestamp'),
+      tasks: () => p.oneToMany(PlainTask).mappedBy('project'),
+    },
+  });
+  /** The example's Task without the index its migration creates. */
+  const PlainTask = defineEntity({
+    name: 'Task',
+    tableName: 'task',
+    schema: '*',
+    properties: {
+      id: p.integer().primary(),
+      project: () => p.manyToOne(MottoProject).deleteRule('cascade'),
+      title: p.string().length(500),
+      done: p.boolean().default(false),
+      createdAt: p.datetime().defaultRaw('current_timestamp'),
+    },
+  });
+  const Note = defineEntity({
+    name: 'Note',
+    tableName: 'note',
+    schema: '*',
+    properties: { id: p.integer().primary(), body: p.text() },
+  });
+  const [unmapped, skipped, skippedByPattern, view, skippedView] = [
+    uniqueName('diff_unmapped'),
+    uniqueName('diff_skipped'),
+    uniqueName('diff_rx'),
+    uniqueName('diff_view'),
+    uniqueName('diff_view_skipped'),
+  ];
+  const contexts: INestApplicationContext[] = [];
+
+  async function contextWith(tenancyMigrations: TenancyModuleOptions['migrations']): Promise<INestApplicationContext> {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        MikroOrmModule.forRoot({
+          ...ormOptions(databaseUrl(), 2),
+          entities: [TenantSchema, DomainSchema, MottoProject, PlainTask, Note],
+          schemaGenerator: {
+            skipTables: [skipped.toUpperCase(), new RegExp(`^${skippedByPattern}`)],
+            skipViews: [skippedView],
+          },
+        }),
+        TenancyModule.forRoot({ migrations: tenancyMigrations }),
+      ],
+    }).compile();
+    const context = await moduleRef.init();
+    contexts.push(context);
+    return context;
+  }
+  const referenceSchemas = (context: INestApplicationContext): Promise<unknown[]> =>
+    sql(context, `select nspname from pg_namespace where nspname like '\\_\\_tenancy%'`);
+
+  beforeAll(async () => {
+    const example = await createTestApp(); // the shared schema, migrated
+    contexts.push(example);
+    await sql(
+      example,
+      `create table public.${unmapped} (id int); create table public.${skipped} (id int); ` +
+        `create table public.${skippedByPattern}_1 (id int); create view public.${view} as select 1 as one; ` +
+        `create view public.${skippedView} as select 1 as one`,
+    );
+  });
+
+  afterAll(async () => {
+    await sql(
+      contexts[0],
+      `drop view if exists public.${view}, public.${skippedView}; ` +
+        `drop table if exists public.${unmapped}, public.${skipped}, public.${skippedByPattern}_1`,
+    );
+    for (const context of contexts.reverse()) {
+      await context.close();
+    }
+  });
+
+  it("tenant set: what the entities add to the migrations' schema, unqualified, with its down; nothing left behind", async () => {
+    const context = await contextWith(migrations);
+    const diff = await context.get(EntityDiff).diff('tenant');
+    expect(diff).toEqual({
+      up: [
+        'create table "note" ("id" serial primary key, "body" text not null);',
+        '',
+        `alter table "project" add "motto" varchar(255) not null default '${motto}';`,
+        '',
+        'drop index "task_project_id_index";',
+      ],
+      down: [
+        'drop table if exists "note" cascade;',
+        '',
+        'alter table "project" drop column "motto";',
+        '',
+        'create index "task_project_id_index" on "task" ("project_id");',
+      ],
+    });
+    expect(await referenceSchemas(context)).toEqual([]);
+  });
+
+  it('tenant set with no migrations: the whole schema, without the reference schema itself, no stray separator', async () => {
+    const context = await contextWith({ shared: migrations!.shared, tenant: { migrationsList: [] } });
+    const diff = await context.get(EntityDiff).diff('tenant');
+    expect(diff).toEqual({ up: expect.any(Array), down: expect.any(Array) });
+    expect(diff.up.filter((statement) => statement !== '').map((statement) => statement.split(' (')[0])).toEqual([
+      'create table "note"',
+      'create table "project"',
+      'create table "task"',
+      'alter table "task" add constraint "task_project_id_foreign" foreign key',
+    ]);
+    expect(diff.down.filter((statement) => statement !== '')).toEqual([
+      'alter table "task" drop constraint "task_project_id_foreign";',
+      'drop table if exists "note" cascade;',
+      'drop table if exists "project" cascade;',
+      'drop table if exists "task" cascade;',
+    ]);
+    for (const statements of [diff.up, diff.down]) {
+      expect(statements.at(0)).not.toBe('');
+      expect(statements.at(-1)).not.toBe('');
+      expect(statements.some((statement, i) => statement === '' && statements[i + 1] === '')).toBe(false);
+      expect(statements.join(' ')).not.toMatch(/schema|__tenancy/);
+    }
+    expect(await referenceSchemas(context)).toEqual([]);
+  });
+
+  it('shared set: a table or view no entity maps is dropped (created again in down) unless skipTables/skipViews name it', async () => {
+    const context = await contextWith(migrations);
+    const diff = await context.get(EntityDiff).diff('shared');
+    const ours = (statements: string[]): string[] => statements.filter((statement) => statement.includes('diff_'));
+    expect(ours(diff.up)).toEqual([`drop view if exists "${view}" cascade;`, `drop table if exists "${unmapped}" cascade;`]);
+    expect(ours(diff.down)).toEqual([
+      `create table "${unmapped}" ("id" int4 null);`,
+      `create view "${view}" as SELECT 1 AS one;`,
+    ]);
+  });
+
+  it('shared set, onlyMapped: tables and views no entity maps are left out of up and down', async () => {
+    const context = await contextWith(migrations);
+    const diff = await context.get(EntityDiff).diff('shared', { onlyMapped: true });
+    expect(diff).toEqual({ up: [], down: [] });
+  });
+
+  it('a shared set with a pending migration is refused: the diff would hold it again', async () => {
+    const listed = [SharedInitial, SharedSuspension, SharedDeletion].map((migration) => ({
+      name: migration.name,
+      class: migration,
+    }));
+    const context = await contextWith({
+      shared: { migrationsList: [...listed, { name: 'Migration29990101000000_pending', class: PendingSharedMigration }] },
+      tenant: migrations!.tenant,
+    });
+    await expect(context.get(EntityDiff).diff('shared')).rejects.toThrow(
+      new MigrationError(
+        'The shared schema "public" has pending shared migrations (Migration29990101000000_pending): apply them first ' +
+          '(migrate --shared), so that the new migration holds only the change.',
+      ),
+    );
+    await expect(context.get(EntityDiff).diff('shared', { onlyMapped: true })).rejects.toThrow(MigrationError);
   });
 });

@@ -42,23 +42,25 @@ export class EntityDiff {
 
   /**
    * The set's difference; reads the database, never changes it. `onlyMapped` leaves out the
-   * tables that no entity maps (in the shared schema: tables an app keeps without MikroORM, an
-   * extension's), which the comparator would otherwise drop.
+   * tables and views that no entity maps (in the shared schema: tables an app keeps without
+   * MikroORM, an extension's), which the comparator would otherwise drop in `up` (and create again
+   * in `down`).
    */
   async diff(set: MigrationSetName, options: { onlyMapped?: boolean } = {}): Promise<EntityDiffResult> {
     const orm = await this.migrator.migrationOrm(set);
-    const comparison = { ...this.comparison(orm), ...(options.onlyMapped ? { dropTables: false } : {}) };
-    return set === 'tenant' ? this.tenantDiff(orm, comparison) : this.sharedDiff(orm, comparison);
+    const comparison = this.comparison(orm);
+    const mapped = options.onlyMapped ? mappedNames(orm) : undefined;
+    return set === 'tenant' ? this.tenantDiff(orm, comparison, mapped) : this.sharedDiff(orm, comparison, mapped);
   }
 
-  private async tenantDiff(orm: MikroORM, comparison: Comparison): Promise<EntityDiffResult> {
+  private async tenantDiff(orm: MikroORM, comparison: Comparison, mapped?: Set<string>): Promise<EntityDiffResult> {
     const scratch = `${SCRATCH_PREFIX}${randomBytes(6).toString('hex')}`;
     const em = sqlEntityManager(orm.em.fork());
     await em.begin();
     try {
       await em.execute(`create schema ${quoteIdentifier(scratch)}`);
       await this.migrator.migrateTenant(scratch, { em });
-      const reference = await this.introspect(orm, em, scratch);
+      const reference = await this.introspect(orm, em, scratch, mapped);
       const sql = await schemaGenerator(orm).getUpdateSchemaMigrationSQL({
         ...comparison,
         fromSchema: reference,
@@ -70,12 +72,11 @@ export class EntityDiff {
         `^(create|drop) schema (if (not )?exists )?${escapeRegExp(quoteIdentifier(scratch))}( cascade)?;$`,
       );
       const unqualify = (statements: string[]): string[] => {
-        const rewritten = statements
-          .filter((statement) => !scratchSchemaDdl.test(statement))
-          .map((statement) => statement.replaceAll(qualifier, ''));
-        while (rewritten.length > 0 && rewritten[0] === '') {
-          rewritten.shift();
-        }
+        const rewritten = withoutStraySeparators(
+          statements
+            .filter((statement) => !scratchSchemaDdl.test(statement))
+            .map((statement) => statement.replaceAll(qualifier, '')),
+        );
         if (rewritten.some((statement) => statement.includes(scratch))) {
           throw new MigrationError(
             `The tenant diff names the reference schema in a way that cannot be rewritten unqualified; write this migration by hand: ${rewritten.join(' ')}`,
@@ -89,7 +90,7 @@ export class EntityDiff {
     }
   }
 
-  private async sharedDiff(orm: MikroORM, comparison: Comparison): Promise<EntityDiffResult> {
+  private async sharedDiff(orm: MikroORM, comparison: Comparison, mapped?: Set<string>): Promise<EntityDiffResult> {
     const shared = this.options.sharedSchema;
     const state = (await this.migrator.states('shared', [shared], orm)).get(shared);
     if (state && state.pending.length > 0) {
@@ -98,17 +99,18 @@ export class EntityDiff {
       );
     }
     const em = sqlEntityManager(orm.em.fork());
-    const reference = await this.introspect(orm, em, shared);
+    const reference = await this.introspect(orm, em, shared, mapped);
     const sql = await schemaGenerator(orm).getUpdateSchemaMigrationSQL({ ...comparison, fromSchema: reference });
     return { up: splitStatements(sql.up), down: splitStatements(sql.down) };
   }
 
   /**
-   * The tables and views of one schema (not the migrations table), read in `em`'s transaction.
-   * MikroORM's `DatabaseSchema.create()` would read every schema of the database, and a diff
-   * against it would drop every other schema (all the tenants).
+   * The tables and views of one schema (not the migrations table, nor those `skipTables` and
+   * `skipViews` name; only the `mapped` ones when given), read in `em`'s transaction. MikroORM's
+   * `DatabaseSchema.create()` would read every schema of the database, and a diff against it
+   * would drop every other schema (all the tenants).
    */
-  private async introspect(orm: MikroORM, em: SqlEntityManager, schema: string): Promise<DatabaseSchema> {
+  private async introspect(orm: MikroORM, em: SqlEntityManager, schema: string, mapped?: Set<string>): Promise<DatabaseSchema> {
     const platform = em.getPlatform();
     const helper = platform.getSchemaHelper();
     if (!helper) {
@@ -119,7 +121,10 @@ export class EntityDiff {
     const { skipTables = [], skipViews = [] } = orm.config.get('schemaGenerator');
     const skippedTables = [...skipTables, this.options.migrations.tableName];
     const tables = (await helper.getAllTables(connection, [schema], ctx)).filter(
-      (table) => table.schema_name === schema && !matchesAny(table.table_name, skippedTables),
+      (table) =>
+        table.schema_name === schema &&
+        !matchesAny(table.table_name, skippedTables) &&
+        (mapped === undefined || mapped.has(table.table_name)),
     );
     const reference = new DatabaseSchema(platform, schema);
     await helper.loadInformationSchema(reference, connection, tables, [schema], ctx);
@@ -127,7 +132,14 @@ export class EntityDiff {
     if (platform.supportsMaterializedViews()) {
       await helper.loadMaterializedViews(reference, connection, schema, ctx);
     }
-    reference.setViews(reference.getViews().filter((view) => view.schema === schema && !matchesAny(view.name, skipViews)));
+    reference.setViews(
+      reference
+        .getViews()
+        .filter(
+          (view) =>
+            view.schema === schema && !matchesAny(view.name, skipViews) && (mapped === undefined || mapped.has(view.name)),
+        ),
+    );
     reference.setNamespaces(new Set([schema]));
     return reference;
   }
@@ -143,6 +155,22 @@ interface Comparison {
   wrap: false;
   safe: boolean;
   dropTables: boolean;
+}
+
+/** The tables and views the set's entities map (embeddables map none). */
+function mappedNames(orm: MikroORM): Set<string> {
+  return new Set(
+    [...orm.getMetadata().getAll().values()]
+      .filter((meta) => !meta.embeddable && !meta.virtual && meta.tableName)
+      .map((meta) => meta.tableName),
+  );
+}
+
+/** Statements without empty separators at either end or twice in a row (left by statements filtered out). */
+function withoutStraySeparators(statements: string[]): string[] {
+  return statements.filter(
+    (statement, i) => statement !== '' || (i > 0 && statements[i - 1] !== '' && statements.slice(i + 1).some(Boolean)),
+  );
 }
 
 function escapeRegExp(text: string): string {

@@ -12,9 +12,12 @@ export class SetMigrator extends Migrator {
     return new CatalogMigrationStorage(this.driver, this.options);
   }
 
-  /** Names of every migration of the set, oldest first. */
+  /**
+   * Names of every migration of the set, oldest first. Reads no table: `init()` would create the
+   * migrations table in the default schema (a dry run on a new database must leave it empty).
+   */
   async migrationNames(): Promise<string[]> {
-    await this.init();
+    await this.resolvePaths();
     const all = await this.discoverMigrations();
     return all.map((migration) => migration.name);
   }

@@ -62,14 +62,40 @@ describe('a tenant through its life: rename, suspend, resume, delete, restore, p
     await expect(tenancy.renameTenant(renamed, 'Bad-Name')).rejects.toThrow(InvalidSchemaNameError);
     await expect(tenancy.renameTenant(schema, uniqueName('x'))).rejects.toThrow(TenantNotFoundError);
     const other = await newTenant('ren_other');
-    await expect(tenancy.renameTenant(renamed, other.schema)).rejects.toThrow(TenantAlreadyExistsError);
+    await expect(tenancy.renameTenant(renamed, other.schema)).rejects.toThrow(TenantAlreadyExistsError.forSchema(other.schema));
     const leftover = uniqueName('leftover');
     await sql(app, `create schema "${leftover}"`);
     try {
-      await expect(tenancy.renameTenant(renamed, leftover)).rejects.toThrow(TenantAlreadyExistsError);
+      await expect(tenancy.renameTenant(renamed, leftover)).rejects.toThrow(TenantAlreadyExistsError.forLeftoverSchema(leftover));
+      await expect(tenancy.createTenant({ schema: leftover })).rejects.toThrow(
+        TenantAlreadyExistsError.forLeftoverSchema(leftover),
+      );
     } finally {
       await sql(app, `drop schema "${leftover}"`);
     }
+    // a database role's name: on the default search_path ("$user", public) of that role's sessions
+    const role = uniqueName('ren_role');
+    await sql(app, `create role "${role}"`);
+    try {
+      await expect(tenancy.renameTenant(renamed, role)).rejects.toThrow(InvalidSchemaNameError.forRoleName(role));
+      await expect(tenancy.createTenant({ schema: role })).rejects.toThrow(InvalidSchemaNameError.forRoleName(role));
+    } finally {
+      await sql(app, `drop role "${role}"`);
+    }
+    // a deleted tenant kept for the retention holds its name
+    const gone = await newTenant('ren_gone', 0);
+    await tenancy.deleteTenant(gone.schema);
+    await expect(tenancy.renameTenant(renamed, gone.schema)).rejects.toThrow(
+      TenantAlreadyExistsError.forDeletedTenant(gone.schema),
+    );
+    await expect(tenancy.createTenant({ schema: gone.schema })).rejects.toThrow(
+      TenantAlreadyExistsError.forDeletedTenant(gone.schema),
+    );
+    await expect(tenancy.createTenant({ schema: other.schema })).rejects.toThrow(
+      TenantAlreadyExistsError.forSchema(other.schema),
+    );
+    expect(await tenancy.purgeDeletedTenants({ schemas: [gone.schema], all: true })).toMatchObject([{ status: 'purged' }]);
+    expect(await sql(app, 'select 1 from pg_namespace where nspname = ?', [role])).toEqual([]);
     expect(await sql(app, `select name from "${renamed}".project`)).toEqual([{ name: 'kept' }]);
   });
 
@@ -132,7 +158,8 @@ describe('a tenant through its life: rename, suspend, resume, delete, restore, p
     expect(noReason.suspension?.since).toEqual(since);
     expect((await registry(schema))[0].suspended_reason).toBeNull();
 
-    for (const reason of ['', '   ', 'x'.repeat(501), 'two\nlines', 'bell\u0007', 'del\u007f']) {
+    // a reason that is not a string (from JavaScript, or JSON handed on unchecked) is refused the same way
+    for (const reason of ['', '   ', 'x'.repeat(501), 'two\nlines', 'bell\u0007', 'del\u007f', 42 as unknown as string]) {
       await expect(tenancy.suspend(schema, { reason })).rejects.toThrow(
         new InvalidTenantInputError('The suspension reason must be 1-500 characters on one line (no control characters).'),
       );

@@ -167,7 +167,7 @@ function mappedNames(orm: MikroORM): Set<string> {
 }
 
 /** Statements without empty separators at either end or twice in a row (left by statements filtered out). */
-function withoutStraySeparators(statements: string[]): string[] {
+export function withoutStraySeparators(statements: string[]): string[] {
   return statements.filter(
     (statement, i) => statement !== '' || (i > 0 && statements[i - 1] !== '' && statements.slice(i + 1).some(Boolean)),
   );
@@ -196,7 +196,7 @@ function schemaGenerator(orm: MikroORM): SqlSchemaGenerator {
  * Splits the comparator's SQL into statements the way MikroORM's Migrator does: at `;` + newline
  * outside string literals, with an empty string where a blank line separates groups.
  */
-function splitStatements(sql: string): string[] {
+export function splitStatements(sql: string): string[] {
   const statements: string[] = [];
   let buffer = '';
   for (const chunk of sql.split(/;\n/)) {

@@ -88,6 +88,10 @@ describe('tenant migration runs (real PostgreSQL)', () => {
       status: 'planned',
       migrations: [INITIAL],
     });
+    expect(await migrator.migrateTenant(ghost, { dryRun: true, to: NOTE })).toMatchObject({
+      status: 'planned',
+      migrations: [INITIAL, NOTE],
+    });
     expect(await migrator.migrateTenant(ghost, { dryRun: true, to: 'no_such_migration' })).toMatchObject({
       migrations: [INITIAL, NOTE],
     });

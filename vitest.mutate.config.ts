@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mergeConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
@@ -21,8 +22,26 @@ class QuickestFirstSequencer extends BaseSequencer {
   }
 }
 
-/** The library's source entry `entry` (e.g. `index.ts`) beside this config file. */
-const source = (entry: string): string => fileURLToPath(new URL(`./libs/tenancy/src/${entry}`, import.meta.url));
+/** The library's folder beside this config file (in Stryker's sandbox: the sandbox's copy). */
+const library = new URL('./libs/tenancy/', import.meta.url);
+
+/**
+ * Every entry of the package (`nestjs-tenancy`, `nestjs-tenancy/testing`, `…/websockets`, …) to its
+ * source file, read from the package's `exports` (their `tenancy-source` condition), so that an
+ * entry added later is not missed: a missed one loads the original library beside the sandbox's
+ * copy, and its tests fail in Stryker's dry run.
+ */
+const entries = Object.entries(
+  (JSON.parse(readFileSync(new URL('package.json', library), 'utf8')) as { exports: Record<string, unknown> }).exports,
+).flatMap(([subpath, target]) => {
+  const sourceFile =
+    typeof target === 'object' && target !== null ? (target as Record<string, string>)['tenancy-source'] : undefined;
+  if (!sourceFile) {
+    return [];
+  }
+  const name = `nestjs-tenancy${subpath.slice(1)}`.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  return [{ find: new RegExp(`^${name}$`), replacement: fileURLToPath(new URL(sourceFile, library)) }];
+});
 
 const config = mergeConfig(base, {
   // Stryker runs the tests in a sandbox copy of the project whose node_modules is a link to the
@@ -31,11 +50,7 @@ const config = mergeConfig(base, {
   // would test the original library, and two copies of its classes would meet in one process. The
   // package's entries point into this copy instead.
   resolve: {
-    alias: [
-      { find: /^nestjs-tenancy$/, replacement: source('index.ts') },
-      { find: /^nestjs-tenancy\/testing$/, replacement: source('testing/index.ts') },
-      { find: /^nestjs-tenancy\/cli$/, replacement: source('cli/index.ts') },
-    ],
+    alias: entries,
   },
   test: { sequence: { sequencer: QuickestFirstSequencer } },
 });

@@ -17,6 +17,16 @@ import { join } from 'node:path';
  * tests of its behaviour. Everything else still runs with `--all-tests`.
  */
 const FOCUSED_TESTS = {
+  resolution: [
+    'libs/tenancy/src/resolution/**/*.spec.ts',
+    'test/resolution.e2e-spec.ts',
+    'test/resolver-order.e2e-spec.ts',
+    'test/path-resolver.e2e-spec.ts',
+    'test/subdomain-resolver.e2e-spec.ts',
+    'test/tenant-guard-answers.e2e-spec.ts',
+    // the WebSocket handshake goes through the same finder
+    'test/websockets.e2e-spec.ts',
+  ],
   isolation: [
     'libs/tenancy/src/isolation/**/*.spec.ts',
     'test/isolation*.e2e-spec.ts',

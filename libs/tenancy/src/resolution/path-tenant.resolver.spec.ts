@@ -5,11 +5,15 @@ import type { TenancyRequest } from './tenant.resolver.js';
 // The rewrite of path routing, as Fastify's rewriteUrl and Express middleware call it (the e2e test
 // test/path-resolver.e2e-spec.ts routes real requests through it).
 
+/** The schema the resolver finds on a request (it answers schemas only). */
+const schemaOf = (request: object): string | undefined =>
+  (new PathTenantResolver().resolve(request as TenancyRequest) as { schema: string } | undefined)?.schema;
+
 /** Rewrites `url` and says what the resolver then finds on the request. */
 function route(url: string | undefined, prefix?: string): { url: string; schema: string | undefined } {
   const request: { url?: string } = url === undefined ? {} : { url };
   const rewritten = tenantPathRewrite(prefix)(request);
-  return { url: rewritten, schema: new PathTenantResolver().resolve(request as TenancyRequest)?.schema };
+  return { url: rewritten, schema: schemaOf(request) };
 }
 
 describe('tenantPathRewrite', () => {
@@ -46,7 +50,7 @@ describe('tenantPathMiddleware', () => {
     const request = { url: '/t/acme/projects' };
     let called = 0;
     tenantPathMiddleware()(request, {}, () => called++);
-    expect({ url: request.url, called, schema: new PathTenantResolver().resolve(request as TenancyRequest)?.schema }).toEqual({
+    expect({ url: request.url, called, schema: schemaOf(request) }).toEqual({
       url: '/projects',
       called: 1,
       schema: 'acme',

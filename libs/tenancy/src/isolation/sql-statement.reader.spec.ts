@@ -34,6 +34,10 @@ describe('readStatement: relations', () => {
     // out of scope after its statement
     expect(relations('select * from (with x as (select 1) select * from x) s, x')).toEqual([{ name: 'x' }]);
     expect(relations('with x as (select 1) select * from (with x as (select 2) select * from x) s, x')).toEqual([]);
+    // a recursive CTE is out of scope after its statement too
+    expect(relations('select * from (with recursive x(n) as (select 1 union all select n from x) select * from x) s, x')).toEqual(
+      [{ name: 'x' }],
+    );
   });
 
   it('reads relations named in text: regclass casts and to_regclass, case-folded unless quoted', () => {
@@ -50,6 +54,18 @@ describe('readStatement: relations', () => {
     expect(refused(`select 'a.b.c.d'::regclass`)).toBe('a relation name in text the check cannot read ("a.b.c.d")');
     expect(refused(`select to_regclass('a-b')`)).toBe('a relation name in text the check cannot read ("a-b")');
     expect(refused(`select to_regclass('')`)).toBe('a relation name in text the check cannot read ("")');
+    // PostgreSQL refuses a name ending in a dot ("invalid name syntax"); so does the check
+    expect(refused(`select 'acme.'::regclass`)).toBe('a relation name in text the check cannot read ("acme.")');
+    expect(refused(`select to_regclass('acme . ')`)).toBe('a relation name in text the check cannot read ("acme . ")');
+    // a cast of a cast of a constant is still the constant
+    expect(relations(`select 'a.b'::text::regclass`)).toEqual([{ schema: 'a', name: 'b' }]);
+    // only to_regclass reads its text as a relation
+    expect(readStatement(`select lower('a-b'), upper('s.t')`)).toEqual({
+      relations: [],
+      schemas: [],
+      parameters: [],
+      refused: undefined,
+    });
     expect(refused(`select '${'x'.repeat(100)} y'::regclass`)).toBe(
       `a relation name in text the check cannot read ("${'x'.repeat(80)}")`,
     );
@@ -70,6 +86,16 @@ describe('readStatement: relations', () => {
     expect(relations('comment on column t.c is null')).toEqual([{ name: 't' }]);
     expect(relations('alter table s.t rename to u')).toEqual([{ schema: 's', name: 't' }]);
     expect(relations('alter table s.t set schema other')).toEqual([{ schema: 's', name: 't' }]);
+    expect(readStatement('alter table a.t rename column c to d')).toMatchObject({
+      relations: [{ schema: 'a', name: 't' }],
+      schemas: [],
+    });
+    expect(readStatement('alter function s.f() rename to g')).toMatchObject({ relations: [], schemas: ['s'] });
+    expect(readStatement('drop function s.f()')).toMatchObject({ relations: [], schemas: ['s'] });
+    expect(readStatement(`security label on table s.t is 'x'`)).toMatchObject({
+      relations: [{ schema: 's', name: 't' }],
+      refused: 'SecLabelStmt statements are not checked',
+    });
     expect(relations('create sequence q owned by s.t.id')).toEqual([{ name: 'q' }, { schema: 's', name: 't' }]);
     expect(relations('create sequence q owned by t.id')).toEqual([{ name: 'q' }, { name: 't' }]);
     expect(relations('create sequence q owned by none')).toEqual([{ name: 'q' }]);
@@ -89,6 +115,9 @@ describe('readStatement: schemas', () => {
     expect(new Set(schemas('grant execute on function k.fn(int) to r'))).toEqual(new Set(['k', 'pg_catalog']));
     expect(new Set(schemas('grant execute on function fn(int) to r'))).toEqual(new Set(['pg_catalog']));
     expect(schemas('grant execute on function fn() to r')).toEqual([]);
+    expect(schemas('grant execute on function s.fn() to r')).toEqual(['s']);
+    expect(schemas('grant usage on type u.t to r')).toEqual(['u']);
+    expect(schemas('select now(), lower(name) from t')).toEqual([]);
     expect(schemas('grant select on table l.t to r')).toEqual([]);
     expect(relations('grant select on table l.t to r')).toEqual([{ schema: 'l', name: 't' }]);
     expect(schemas('reindex schema m')).toEqual(['m']);
@@ -172,6 +201,7 @@ describe('readStatement: refusals', () => {
       'begin; commit',
       'explain select 1',
       'listen x; notify x',
+      'create sequence q increment 2 start 5',
     ]) {
       expect(refused(sql), sql).toBeUndefined();
     }

@@ -269,13 +269,8 @@ class TreeReader {
       case 'TypeCast':
         this.typeCast(node);
         break;
-      case 'DoStmt':
-        this.refuse('DO blocks run SQL from text');
-        break;
-      case 'CreateFunctionStmt':
-        this.refuse('function bodies are SQL text');
-        break;
-      case 'PrepareStmt':
+      // (DO, CREATE FUNCTION and PREPARE only come as whole statements, which KNOWN_STATEMENTS refuses;
+      // EXECUTE also comes inside EXPLAIN and CREATE TABLE AS)
       case 'ExecuteStmt':
         this.refuse('prepared statements are session state that outlives the bound tenant');
         break;
@@ -330,7 +325,8 @@ class TreeReader {
         }
         break;
       case 'CopyStmt':
-        if (node.is_program === true || typeof node.filename === 'string') {
+        // (COPY … PROGRAM 'command' holds the command in `filename` too)
+        if (typeof node.filename === 'string') {
           this.refuse('COPY to or from a server file or program reads and writes outside any schema');
         }
         break;
@@ -522,7 +518,8 @@ function splitQualifiedName(text: string): string[] | undefined {
   const parts: string[] = [];
   const pattern = /\s*(?:"((?:[^"]|"")*)"|([a-zA-Z_][a-zA-Z0-9_$]*))\s*(\.|$)/y;
   let index = 0;
-  while (index < text.length) {
+  // each part is a name, then a dot (another name must follow: `'acme.'` is not a name) or the end
+  for (;;) {
     pattern.lastIndex = index;
     const match = pattern.exec(text);
     if (!match) {
@@ -531,10 +528,9 @@ function splitQualifiedName(text: string): string[] | undefined {
     parts.push(match[1] !== undefined ? match[1].replaceAll('""', '"') : match[2].toLowerCase());
     index = pattern.lastIndex;
     if (match[3] === '') {
-      break;
+      return parts.length <= 3 ? parts : undefined;
     }
   }
-  return parts.length > 0 && parts.length <= 3 ? parts : undefined;
 }
 
 function errorText(error: unknown): string {

@@ -56,9 +56,10 @@ export default {
   // The end-to-end tests build their app in beforeAll, so most mutants are also reached outside any
   // test ("static"), and Stryker would run every test for each. With ignoreStatic, a mutant some test
   // reaches runs with those tests only; one reached only while modules load or in beforeAll is
-  // reported as ignored (module-level constants such as the SQL keyword sets). `-- --ignoreStatic
-  // false` tests those too, with every test each: hours for the whole library.
-  ignoreStatic: true,
+  // reported as ignored (module-level constants such as the SQL keyword sets). MUTATE_STATIC=1
+  // tests those too, with every test of the run each: hours for the whole library with --all-tests, minutes
+  // for a file with its unit specs.
+  ignoreStatic: process.env.MUTATE_STATIC !== '1',
   // the machine is shared and the tests share one database: one worker unless --concurrency says otherwise
   concurrency: 1,
   // end-to-end tests wait on PostgreSQL: allow for a busy server before calling a mutant a timeout

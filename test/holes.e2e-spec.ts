@@ -134,7 +134,15 @@ describe('fail closed on the holes MikroORM leaves open', () => {
 
   it('refuses raw SQL and formulas that name tenant tables unqualified', async () => {
     await expect(tenancy.run(tenant, (em) => em.getConnection().execute('select * from hole_book'))).rejects.toThrow(
-      NoTenantBoundError,
+      new NoTenantBoundError(
+        'HoleBook is a tenant entity, but the query names table "hole_book" without the tenant\'s schema, so the query was refused. ' +
+          'Bind a tenant: serve the route on a tenant host (not a @SharedRoute()), or wrap the code in ' +
+          'TenancyService.run(tenant, fn). Hand-written SQL must qualify tenant tables with the bound schema.',
+      ),
+    );
+    // a pivot table has no entity class of its own: the error names the relation's table
+    await expect(tenancy.run(tenant, (em) => em.getConnection().execute('select * from hole_book_tags'))).rejects.toThrow(
+      'The pivot table of a tenant relation (hole_book_tags) is a tenant entity, but the query names table "hole_book_tags"',
     );
     await expect(tenancy.run(tenant, (em) => em.find(BookSchema, {}, { populate: ['tagCount'] }))).rejects.toThrow(
       NoTenantBoundError,

@@ -7,7 +7,7 @@ import { createTestTenant, dropTestTenants } from 'nestjs-tenancy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Project } from '../apps/example/src/entities/project.entity.js';
 import { migrations, ormOptions } from '../apps/example/src/orm.config.js';
-import { createTestApp, databaseUrl, uniqueName } from './support/test-app.js';
+import { createTestApp, databaseUrl, sql, uniqueName } from './support/test-app.js';
 
 /**
  * What TenantIsolation installs when an app boots, checked on an app booted inside the test: the
@@ -61,6 +61,38 @@ describe('isolation installed at boot (real PostgreSQL)', () => {
       expect(seen.some((sql) => sql.includes('__tenancy_no_tenant_bound__'))).toBe(false);
     } finally {
       await context.close();
+    }
+  });
+
+  it('lets statements name the shared schema and the extraSharedSchemas, and no other schema, with a tenant bound or not', async () => {
+    const extra = uniqueName('inst_ext');
+    await sql(
+      setup,
+      `create schema "${extra}"; create table "${extra}".rates (code text); insert into "${extra}".rates values ('eur')`,
+    );
+    const app = await createTestApp(1, { extraSharedSchemas: [extra] });
+    try {
+      const tenancy = app.get(TenancyService);
+      const em = app.get(MikroORM).em.fork();
+      const read = `select code from "${extra}".rates`;
+      expect(await em.getConnection().execute(read)).toEqual([{ code: 'eur' }]);
+      expect(await tenancy.run(a.schema, (bound) => bound.getConnection().execute(read))).toEqual([{ code: 'eur' }]);
+      expect(
+        await tenancy.run(a.schema, (bound) =>
+          bound.getConnection().execute('select count(*)::int as n from public.tenant where schema = ?', [a.schema]),
+        ),
+      ).toEqual([{ n: 1 }]);
+      await expect(em.getConnection().execute(`select * from "${b.schema}"."project"`)).rejects.toThrow(NoTenantBoundError);
+      await expect(
+        tenancy.run(a.schema, (bound) => bound.getConnection().execute(`select * from "${b.schema}"."project"`)),
+      ).rejects.toThrow(CrossTenantAccessError);
+      // the same statement on an app that does not declare the schema shared
+      await expect(setup.get(MikroORM).em.fork().getConnection().execute(read)).rejects.toThrow(
+        `The query names schema "${extra}", which is not a shared schema, and no tenant is bound here, so it was refused.`,
+      );
+    } finally {
+      await app.close();
+      await sql(setup, `drop schema "${extra}" cascade`);
     }
   });
 });

@@ -10,6 +10,7 @@ import { dropTestTenants } from 'nestjs-tenancy/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Project } from '../apps/example/src/entities/project.entity.js';
+import { pauseStatements } from './support/paused-statements.js';
 import { createTestApp, databaseUrl, sql, uniqueName } from './support/test-app.js';
 
 // rename, suspend/resume, soft delete, restore and purge through the library's API (the CLI tests
@@ -280,6 +281,32 @@ describe('a tenant through its life: rename, suspend, resume, delete, restore, p
       { schema: b.schema, status: 'purged' },
     ]);
     expect(await registry(b.schema)).toEqual([]);
+  });
+
+  it('leaves a tenant restored while a purge waited alone: the purge re-reads it under its lock', async () => {
+    const { schema } = await newTenant('purge_race');
+    const deleted = await tenancy.deleteTenant(schema);
+    // hold the purge between its list of deleted tenants and its transaction; restore meanwhile
+    const paused = await pauseStatements(app, /^select now\(\) as now$/);
+    const purging = tenancy.purgeDeletedTenants({ schemas: [schema], all: true });
+    try {
+      await paused.blocked();
+      await tenancy.restoreTenant(schema);
+    } finally {
+      await paused.release();
+    }
+    expect(await purging).toEqual([
+      {
+        schema,
+        deletedSchema: deleted!.deletedSchema,
+        deletedAt: deleted!.deletedAt,
+        status: 'failed',
+        error: `No deleted tenant had schema "${schema}".`,
+      },
+    ]);
+    expect(await registry(schema)).toMatchObject([{ status: 'active' }]);
+    expect(await sql(app, 'select nspname from pg_namespace where nspname = ?', [schema])).toEqual([{ nspname: schema }]);
+    expect(await tenancy.run(schema, (em) => em.count(Project))).toBe(1);
   });
 
   it('the deletedRetention option sets when a deleted tenant is due (purgeAfter, and purge with no age given)', async () => {

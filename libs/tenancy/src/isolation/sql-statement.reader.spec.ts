@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseSync } from 'libpg-query';
 import { loadSqlParser, readStatement } from './sql-statement.reader.js';
 
 // What the reader finds in a statement, exactly (the SQL check's decisions on top of it are in
@@ -240,4 +241,128 @@ describe('readStatement: several statements and deep nesting', () => {
     expect(refused('')).toBe("PostgreSQL's parser cannot read it (Query cannot be empty)");
     expect(readStatement(';')).toEqual({ relations: [], schemas: [], parameters: [], refused: undefined });
   });
+});
+
+// Each entry of the reader's lists, one case each: dropping one from its list is a hole in the check
+// (these are module constants, which Stryker's runs cannot mutate reliably: scripts/mutate-static.mjs).
+describe('readStatement: every entry of its lists', () => {
+  it.each([
+    ['SelectStmt', 'select 1'],
+    ['InsertStmt', 'insert into t values (1)'],
+    ['UpdateStmt', 'update t set a = 1'],
+    ['DeleteStmt', 'delete from t'],
+    ['MergeStmt', 'merge into t using u on true when matched then delete'],
+    ['TruncateStmt', 'truncate t'],
+    ['LockStmt', 'lock table t'],
+    ['CopyStmt', 'copy t to stdout'],
+    ['ExplainStmt', 'explain select 1'],
+    ['TransactionStmt', 'begin'],
+    ['VariableSetStmt', "set work_mem = '64MB'"],
+    ['VariableShowStmt', 'show work_mem'],
+    ['CreateStmt', 'create table t (id int)'],
+    ['CreateTableAsStmt', 'create table t as select 1'],
+    ['ViewStmt', 'create view v as select 1'],
+    ['IndexStmt', 'create index i on t (a)'],
+    ['AlterTableStmt', 'alter table t add column b int'],
+    ['DropStmt', 'drop table t'],
+    ['CommentStmt', "comment on table t is 'x'"],
+    ['RenameStmt', 'alter table t rename to u'],
+    ['AlterObjectSchemaStmt', 'alter table t set schema s'],
+    ['GrantStmt', 'grant select on t to r'],
+    ['CreateSeqStmt', 'create sequence q'],
+    ['AlterSeqStmt', 'alter sequence q restart'],
+    ['VacuumStmt', 'vacuum t'],
+    ['ClusterStmt', 'cluster t using i'],
+    ['ReindexStmt', 'reindex table t'],
+    ['RefreshMatViewStmt', 'refresh materialized view m'],
+    ['CreateSchemaStmt', 'create schema s'],
+    ['CreateTrigStmt', 'create trigger tr before update on t for each row execute function f()'],
+    ['RuleStmt', 'create rule r as on insert to t do instead nothing'],
+    ['CreatePolicyStmt', 'create policy p on t using (true)'],
+    ['AlterPolicyStmt', 'alter policy p on t using (false)'],
+    ['DeclareCursorStmt', 'declare c cursor for select 1'],
+    ['FetchStmt', 'fetch next from c'],
+    ['ClosePortalStmt', 'close c'],
+    ['ListenStmt', 'listen x'],
+    ['UnlistenStmt', 'unlisten x'],
+    ['NotifyStmt', 'notify x'],
+    ['CallStmt', 'call p()'],
+  ])('reads a %s fully: %s', (kind, sql) => {
+    expect(Object.keys(parseSync(sql).stmts[0].stmt)).toEqual([kind]);
+    expect(refused(sql)).toBeUndefined();
+  });
+
+  it.each([
+    'query_to_xml',
+    'query_to_xml_and_xmlschema',
+    'query_to_xmlschema',
+    'table_to_xml',
+    'table_to_xml_and_xmlschema',
+    'table_to_xmlschema',
+    'schema_to_xml',
+    'schema_to_xml_and_xmlschema',
+    'schema_to_xmlschema',
+    'database_to_xml',
+    'database_to_xml_and_xmlschema',
+    'database_to_xmlschema',
+    'cursor_to_xml',
+    'ts_stat',
+    'ts_rewrite',
+    'dblink',
+    'dblink_exec',
+    'dblink_open',
+    'dblink_send_query',
+    'lo_import',
+    'lo_export',
+    'pg_read_file',
+    'pg_read_binary_file',
+    'pg_ls_dir',
+  ])('refuses %s(), which runs SQL or reads what text names', (name) => {
+    expect(refused(`select ${name}('x')`)).toBe(`${name}() runs SQL or reads objects named in text`);
+  });
+
+  it.each(['standard_conforming_strings', 'backslash_quote', 'escape_string_warning', 'client_encoding', 'search_path'])(
+    'refuses SET %s',
+    (name) => {
+      expect(refused(`set ${name} to 'x'`)).toBe(`SET ${name} changes how SQL is read or where unqualified names go`);
+    },
+  );
+
+  it.each([
+    'pg_stats',
+    'pg_stats_ext',
+    'pg_stats_ext_exprs',
+    'pg_statistic',
+    'pg_statistic_ext_data',
+    'pg_stat_activity',
+    'pg_stat_statements',
+    'pg_largeobject',
+  ])("refuses %s, which shows other tenants' data", (name) => {
+    expect(refused(`select * from ${name}`)).toBe(`${name} shows other tenants' data`);
+  });
+
+  it.each(['pg_stat_get_activity', 'pg_stat_statements'])("refuses %s(), which shows other tenants' data", (name) => {
+    expect(refused(`select * from ${name}(null)`)).toBe(`${name}() shows other tenants' data`);
+  });
+
+  it.each(['table', 'view', 'materialized view', 'index', 'sequence', 'foreign table'])('reads DROP %s as a relation', (type) => {
+    expect(readStatement(`drop ${type} s.x`)).toEqual({
+      relations: [{ schema: 's', name: 'x' }],
+      schemas: [],
+      parameters: [],
+      refused: undefined,
+    });
+  });
+
+  it.each(['column s.t.c', 'trigger c on s.t', 'rule c on s.t', 'policy c on s.t', 'constraint c on s.t'])(
+    'reads COMMENT ON %s as an object of the relation s.t',
+    (object) => {
+      expect(readStatement(`comment on ${object} is null`)).toEqual({
+        relations: [{ schema: 's', name: 't' }],
+        schemas: [],
+        parameters: [],
+        refused: undefined,
+      });
+    },
+  );
 });

@@ -129,6 +129,11 @@ describe('TenantSqlGuard on names other than tables', () => {
     'with recursive project(n) as (select 1 union all select n + 1 from project where n < 3) select * from project',
     'create temp table scratch (id int) on commit drop',
     "select to_regclass('acme.project')",
+    // PostgreSQL's own schemas
+    'select * from pg_catalog.pg_class',
+    'select * from information_schema.tables',
+    'select * from pg_temp.scratch',
+    'select pg_temp.f()',
   ])('passes %s', (sql) => {
     expect(() => guard.check(sql)).not.toThrow();
   });

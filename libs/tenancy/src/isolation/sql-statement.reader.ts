@@ -351,9 +351,14 @@ class TreeReader {
         this.qualifier(strings(node.funcname));
         break;
       case 'DefElem':
-        if (node.defname === 'owned_by' && isRecord(node.arg) && isRecord(node.arg.List)) {
-          const names = strings(node.arg.List.items).slice(0, -1);
-          this.relationOf(names);
+        if (isRecord(node.arg) && isRecord(node.arg.List)) {
+          if (node.defname === 'owned_by') {
+            // `OWNED BY [schema.]table.column`
+            this.relationOf(strings(node.arg.List.items).slice(0, -1));
+          } else if (node.defname === 'sequence_name') {
+            // an identity column's `SEQUENCE NAME [schema.]name`: the sequence is created there
+            this.relationOf(strings(node.arg.List.items));
+          }
         }
         break;
       case 'CreateStmt':

@@ -57,6 +57,9 @@ describe('isPlainStatement', () => {
     expect(isPlainStatement('select ?', [raw('now()')])).toBe(false);
     expect(isPlainStatement('select ?', [[]])).toBe(false);
     expect(isPlainStatement('select ?', [[['a']]])).toBe(false);
+    // one value in a list that is not inert makes the list not plain
+    expect(isPlainStatement('select ?', [['a', raw('now()')]])).toBe(false);
+    expect(isPlainStatement('select ?', [['a', { a: 1 }]])).toBe(false);
     expect(isPlainStatement('select ?', [{ a: 1 }])).toBe(false);
   });
 });

@@ -258,6 +258,45 @@ describe('SQL check red team', () => {
     expect({ result, sequencesPlantedInB: planted.rowCount }).toEqual({ result: 'refused', sequencesPlantedInB: 0 });
   });
 
+  it("F11: B's objects named outside relation lists: a sequence in text, an operator, CASCADE from a shared table, a pg_temp table", async () => {
+    const o = other.schema;
+    const parent = uniqueName('redteam_parent');
+    await client.query(`create table public.${parent} (id int primary key); insert into public.${parent} values (1)`);
+    await client.query(
+      `create table "${o}".child (id int references public.${parent} (id)); insert into "${o}".child values (1)`,
+    );
+    await client.query(
+      `create function "${o}".leak(int, int) returns text language sql as $$ select string_agg(name, ',') from "${o}".project $$`,
+    );
+    await client.query(`create operator "${o}".||| (function = "${o}".leak, leftarg = int, rightarg = int)`);
+    const lastValue = async () =>
+      (await client.query(`select last_value from "${o}".project_id_seq`)).rows[0].last_value as string;
+    const before = await lastValue();
+    try {
+      const results = {
+        nextval: await outcome(asOwn((em) => em.execute(`select nextval('"${o}".project_id_seq') as n`))),
+        setval: await outcome(asOwn((em) => em.execute(`select setval('"${o}".project_id_seq', 1, false) as n`))),
+        operator: await outcome(asOwn((em) => em.execute(`select 1 operator("${o}".|||) 2 as leak`))),
+        cascade: await outcome(asOwn((em) => em.execute(`truncate public.${parent} cascade`))),
+        tempTable: await outcome(
+          asOwn((em) => em.execute('create table pg_temp.tenant (like public.tenant including defaults)')),
+        ),
+      };
+      const child = await client.query(`select count(*)::int as n from "${o}".child`);
+      expect({ ...results, bSequenceUntouched: (await lastValue()) === before, bChildRows: child.rows[0].n }).toEqual({
+        nextval: 'refused',
+        setval: 'refused',
+        operator: 'refused',
+        cascade: 'refused',
+        tempTable: 'refused',
+        bSequenceUntouched: true,
+        bChildRows: 1,
+      });
+    } finally {
+      await client.query(`drop table "${o}".child; drop table public.${parent}`);
+    }
+  });
+
   it('F9: nesting deeper than the check can walk is refused as unchecked SQL, not a RangeError', async () => {
     // 600 nested scalar subqueries on the tenant's own table; PostgreSQL 15 runs 800 of them
     const depth = 600;

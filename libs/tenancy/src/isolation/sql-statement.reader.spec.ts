@@ -116,7 +116,7 @@ describe('readStatement: schemas', () => {
   it('reads schemas named as such and the qualifiers of functions, types and trigger functions', () => {
     expect(schemas('drop schema a, b cascade')).toEqual(['a', 'b']);
     expect(schemas('create schema c')).toEqual(['c']);
-    expect(schemas('alter schema d rename to e')).toEqual(['d']);
+    expect(schemas('alter schema d rename to e')).toEqual(['d', 'e']);
     expect(schemas('alter table t set schema f')).toEqual(['f']);
     expect(schemas('alter function g.fn() set schema h')).toEqual(['h', 'g']);
     expect(schemas('grant usage on schema i to r')).toEqual(['i']);
@@ -374,4 +374,81 @@ describe('readStatement: every entry of its lists', () => {
       });
     },
   );
+});
+
+// Found by a red-team pass (session 8): each named an object in another schema through a field the
+// reader did not read, and reached it on PostgreSQL (test/sql-check-redteam.e2e-spec.ts, F11).
+describe('readStatement: objects named outside relation lists', () => {
+  it('reads relations named in text by sequence and size functions, and refuses them with a name it cannot read', () => {
+    expect(relations(`select nextval('b.project_id_seq'), setval('"B".s', 1, false), currval('q')`)).toEqual([
+      { schema: 'b', name: 'project_id_seq' },
+      { schema: 'B', name: 's' },
+      { name: 'q' },
+    ]);
+    expect(relations(`select pg_sequence_last_value('b.s'), pg_relation_size('b.t'), get_raw_page('b.t', 0)`)).toEqual([
+      { schema: 'b', name: 's' },
+      { schema: 'b', name: 't' },
+      { schema: 'b', name: 't' },
+    ]);
+    expect(relations(`alter table a.t alter column id set default nextval('b.s')`)).toEqual([
+      { schema: 'a', name: 't' },
+      { schema: 'b', name: 's' },
+    ]);
+    expect(refused(`select nextval(c.oid) from pg_class c`)).toBe(
+      'nextval() of a relation the check cannot read (not a constant name)',
+    );
+    expect(refused(`select setval($1, 1)`)).toBe('setval() of a relation the check cannot read (not a constant name)');
+  });
+
+  it('reads the schema of operators, collations, operator classes and sampling methods', () => {
+    expect(schemas('select 1 operator(b.|||) 2')).toEqual(['b']);
+    expect(schemas('select 1 operator(b.===) any (array[1])')).toEqual(['b']);
+    expect(schemas('select 1 from t where 1 operator(b.=) any (select 1)')).toEqual(['b']);
+    expect(schemas('select x from t order by x using operator(b.<)')).toEqual(['b']);
+    expect(schemas('select 1 + 2, 1 = any (array[1])')).toEqual([]);
+    expect(schemas('create table a.t (c text collate b.c)')).toEqual(['b']);
+    expect(schemas('select name collate b.c from a.t')).toEqual(['b']);
+    expect(schemas('create index on a.t (name collate "C")')).toEqual([]);
+    expect(schemas('create index on a.t (name collate b.c b.ops)')).toEqual(['b', 'b']);
+    expect(schemas('create table a.t (c int) partition by range (c b.ops)')).toEqual(['pg_catalog', 'b']);
+    expect(schemas('select * from a.t tablesample b.m (1)')).toEqual(['b']);
+    expect(schemas('create table a.t (c int, exclude using gist (c with operator(b.===)))')).toEqual(['pg_catalog', 'b']);
+    expect(schemas('create table a.t (c int, exclude using gist (c with =))')).toEqual(['pg_catalog']);
+  });
+
+  it('refuses a temporary relation made by naming pg_temp, as with TEMP', () => {
+    const reason = 'a temporary relation outlives the transaction on a pooled connection (use ON COMMIT DROP)';
+    for (const sql of [
+      'create table pg_temp.tenant (like public.tenant)',
+      'create view pg_temp.v as select 1',
+      'create sequence pg_temp.s',
+      'create table pg_temp_3.x as select 1',
+      'select 1 into pg_temp.y',
+    ]) {
+      expect(refused(sql), sql).toBe(reason);
+    }
+    expect(refused('create table pg_temp.x (id int) on commit drop')).toBeUndefined();
+    expect(refused('create table pg_temporary.x (id int)')).toBeUndefined();
+  });
+
+  it('refuses what reaches every tenant: CASCADE, a bare VACUUM, ANALYZE or CLUSTER, other sessions, large objects', () => {
+    const cascade = "CASCADE reaches objects the statement does not name (other tenants' tables referencing it)";
+    expect(refused('truncate public.tenant cascade')).toBe(cascade);
+    expect(refused('drop table public.tenant cascade')).toBe(cascade);
+    expect(refused('alter table public.tenant drop column id cascade')).toBe(cascade);
+    expect(refused('truncate a.t; drop table a.t restrict')).toBeUndefined();
+    expect(refused('vacuum full')).toBe('VACUUM or ANALYZE of the whole database reaches every tenant');
+    expect(refused('analyze')).toBe('VACUUM or ANALYZE of the whole database reaches every tenant');
+    expect(refused('vacuum (analyze) a.t')).toBeUndefined();
+    expect(refused('cluster')).toBe('CLUSTER of the whole database reaches every tenant');
+    expect(refused('cluster a.t using i')).toBeUndefined();
+    expect(refused('select pg_terminate_backend(pid) from x')).toBe("pg_terminate_backend() reaches other tenants' sessions");
+    expect(refused('select pg_cancel_backend(1)')).toBe("pg_cancel_backend() reaches other tenants' sessions");
+    for (const name of ['pg_stat_get_backend_activity', 'lo_get', 'lo_open', 'loread', 'lo_put', 'lo_unlink']) {
+      expect(refused(`select ${name}(1)`)).toBe(`${name}() shows other tenants' data`);
+    }
+    for (const name of ['crosstab', 'crosstab2', 'crosstab3', 'crosstab4', 'connectby']) {
+      expect(refused(`select * from ${name}('x')`)).toBe(`${name}() runs SQL or reads objects named in text`);
+    }
+  });
 });

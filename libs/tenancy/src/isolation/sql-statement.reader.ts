@@ -45,7 +45,45 @@ const SQL_FROM_TEXT_FUNCTIONS = new Set([
   'pg_read_file',
   'pg_read_binary_file',
   'pg_ls_dir',
+  // tablefunc: the query or table named in text
+  'crosstab',
+  'crosstab2',
+  'crosstab3',
+  'crosstab4',
+  'connectby',
 ]);
+
+/**
+ * Functions whose first argument names a relation in text (implicitly cast to `regclass`): read as
+ * a relation when it is a constant, refused otherwise (`nextval(c.oid)` could name any sequence).
+ */
+const RELATION_TEXT_FUNCTIONS = new Set([
+  'nextval',
+  'setval',
+  'currval',
+  'pg_sequence_last_value',
+  'pg_get_serial_sequence',
+  'pg_relation_size',
+  'pg_total_relation_size',
+  'pg_table_size',
+  'pg_indexes_size',
+  'pg_relation_filenode',
+  'pg_relation_filepath',
+  // pageinspect, pgstattuple, pg_prewarm
+  'get_raw_page',
+  'bt_metap',
+  'bt_page_items',
+  'bt_page_stats',
+  'pgstattuple',
+  'pgstattuple_approx',
+  'pg_prewarm',
+]);
+
+/** Functions that act on other sessions, whichever tenant they serve. */
+const OTHER_SESSION_FUNCTIONS = new Set(['pg_terminate_backend', 'pg_cancel_backend']);
+
+/** Fields of any node holding a `[schema.]name` list of an object in a schema (collation, operator …). */
+const QUALIFIED_NAME_FIELDS = ['collname', 'collation', 'opclass', 'operName', 'useOp', 'method'];
 
 /** Settings that change how PostgreSQL reads SQL text (the parser here assumes the defaults) or where unqualified names go. */
 const READING_SETTINGS = new Set([
@@ -72,7 +110,17 @@ const DATA_EXPOSING_RELATIONS = new Set([
   'pg_largeobject',
 ]);
 /** Functions behind those views. */
-const DATA_EXPOSING_FUNCTIONS = new Set(['pg_stat_get_activity', 'pg_stat_statements']);
+const DATA_EXPOSING_FUNCTIONS = new Set([
+  'pg_stat_get_activity',
+  'pg_stat_statements',
+  'pg_stat_get_backend_activity',
+  // large objects belong to no schema: every tenant's
+  'lo_get',
+  'lo_open',
+  'loread',
+  'lo_put',
+  'lo_unlink',
+]);
 
 /**
  * Statement kinds whose every relation and schema the reader finds. Any other kind is refused
@@ -225,6 +273,20 @@ class TreeReader {
     if (Array.isArray(object.names) && 'typemod' in object) {
       this.qualifier(strings(object.names));
     }
+    // collations, operator classes, operators (`OPERATOR(s.+)`), TABLESAMPLE methods: in a schema
+    for (const field of QUALIFIED_NAME_FIELDS) {
+      if (Array.isArray(object[field])) {
+        this.qualifier(strings(object[field]));
+      }
+    }
+    // an operator expression's name (`1 OPERATOR(s.+) 2`)
+    if (Array.isArray(object.name)) {
+      this.qualifier(strings(object.name));
+    }
+    // CASCADE drops or empties what depends on the object: other tenants' foreign keys to a shared table
+    if (object.behavior === 'DROP_CASCADE') {
+      this.refuse("CASCADE reaches objects the statement does not name (other tenants' tables referencing it)");
+    }
     if (isRecord(object.withClause)) {
       this.visitWith(object);
       return;
@@ -288,7 +350,8 @@ class TreeReader {
         break;
       case 'RenameStmt':
         if (node.renameType === 'OBJECT_SCHEMA' && typeof node.subname === 'string') {
-          this.schemas.push(node.subname);
+          // the new name too: it must be one the tenant may use (not a future tenant's)
+          this.schemas.push(node.subname, ...(typeof node.newname === 'string' ? [node.newname] : []));
         }
         if (!isRecord(node.relation)) {
           this.namedObjects(node.renameType, [node.object]);
@@ -345,6 +408,28 @@ class TreeReader {
       case 'CallStmt':
         if (isRecord(node.funccall)) {
           this.funcCall(node.funccall);
+        }
+        break;
+      case 'VacuumStmt':
+        if (!Array.isArray(node.rels) || node.rels.length === 0) {
+          this.refuse('VACUUM or ANALYZE of the whole database reaches every tenant');
+        }
+        break;
+      case 'ClusterStmt':
+        if (!isRecord(node.relation)) {
+          this.refuse('CLUSTER of the whole database reaches every tenant');
+        }
+        break;
+      case 'Constraint':
+        // `EXCLUDE (c WITH OPERATOR(s.=))`: each exclusion is (element, operator name)
+        for (const exclusion of Array.isArray(node.exclusions) ? node.exclusions : []) {
+          const operator =
+            isRecord(exclusion) && isRecord(exclusion.List) && Array.isArray(exclusion.List.items)
+              ? exclusion.List.items[1]
+              : undefined;
+          if (isRecord(operator) && isRecord(operator.List)) {
+            this.qualifier(strings(operator.List.items));
+          }
         }
         break;
       case 'CreateTrigStmt':
@@ -412,6 +497,15 @@ class TreeReader {
       if (text !== undefined) {
         this.relationFromText(text);
       }
+    } else if (RELATION_TEXT_FUNCTIONS.has(name)) {
+      const text = Array.isArray(node.args) ? constantText(node.args[0]) : undefined;
+      if (text === undefined) {
+        this.refuse(`${name}() of a relation the check cannot read (not a constant name)`);
+      } else {
+        this.relationFromText(text);
+      }
+    } else if (OTHER_SESSION_FUNCTIONS.has(name)) {
+      this.refuse(`${name}() reaches other tenants' sessions`);
     }
   }
 
@@ -435,7 +529,12 @@ class TreeReader {
    * whoever gets the connection next: only `ON COMMIT DROP` tables (gone with the transaction).
    */
   private temporary(relation: unknown, onCommit: unknown): void {
-    if (isRecord(relation) && relation.relpersistence === 't' && onCommit !== 'ONCOMMIT_DROP') {
+    // `create table pg_temp.x` is as temporary as `create temp table x`
+    const temporary =
+      isRecord(relation) &&
+      (relation.relpersistence === 't' ||
+        (typeof relation.schemaname === 'string' && /^pg_temp(_\d+)?$/.test(relation.schemaname)));
+    if (temporary && onCommit !== 'ONCOMMIT_DROP') {
       this.refuse('a temporary relation outlives the transaction on a pooled connection (use ON COMMIT DROP)');
     }
   }

@@ -429,6 +429,8 @@ describe('readStatement: objects named outside relation lists', () => {
     }
     expect(refused('create table pg_temp.x (id int) on commit drop')).toBeUndefined();
     expect(refused('create table pg_temporary.x (id int)')).toBeUndefined();
+    expect(refused('create table my_pg_temp.x (id int)')).toBeUndefined();
+    expect(refused('create table pg_temp_12.x (id int)')).toBe(reason);
   });
 
   it('refuses what reaches every tenant: CASCADE, a bare VACUUM, ANALYZE or CLUSTER, other sessions, large objects', () => {

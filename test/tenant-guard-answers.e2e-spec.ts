@@ -72,6 +72,21 @@ describe('the tenant guard answers (example app, real PostgreSQL)', () => {
     });
   });
 
+  it("says a suspension's reason in the answer", async () => {
+    const unpaid = await createTestTenant(app, { schema: uniqueName('guard_why') });
+    try {
+      await app.get(TenancyService).suspend(unpaid.schema, { reason: 'Invoice 2026-11 unpaid' });
+      const response = await get(tenantRequest(unpaid.domains[0].host).headers);
+      expect(response.statusCode).toBe(423);
+      expect(response.json()).toMatchObject({
+        message: `Tenant "${unpaid.schema}" is suspended: Invoice 2026-11 unpaid.`,
+        reason: 'Invoice 2026-11 unpaid',
+      });
+    } finally {
+      await dropTestTenants(app, [unpaid.schema]);
+    }
+  });
+
   it('answers 400 with the reason for a malformed host', async () => {
     const malformed = await get({ host: 'bad host' });
     expect(malformed.statusCode).toBe(400);

@@ -28,6 +28,13 @@ describe('SubdomainTenantResolver', () => {
     expect(resolve('www.acme.app.example', { ignoreWww: true })).toEqual({ schema: 'acme' });
   });
 
+  it('reads X-Forwarded-Host only with trustProxy: by default the client could name any tenant with it', () => {
+    const request = { headers: { host: 'acme.app.example', 'x-forwarded-host': 'globex.app.example' } };
+    expect(new SubdomainTenantResolver('app.example').resolve(request)).toEqual({ schema: 'acme' });
+    expect(new SubdomainTenantResolver('app.example', { trustProxy: false }).resolve(request)).toEqual({ schema: 'acme' });
+    expect(new SubdomainTenantResolver('app.example', { trustProxy: true }).resolve(request)).toEqual({ schema: 'globex' });
+  });
+
   it('refuses a base domain that is no host name, saying what to give', () => {
     for (const base of ['', 'localhost', 'app.example:3000', '[::1]']) {
       expect(() => new SubdomainTenantResolver(base)).toThrow(
